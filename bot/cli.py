@@ -1,0 +1,163 @@
+"""Command line: `python -m bot <command>`. Thin: every command calls the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from .engine import Engine
+from .problems import summary
+from .replies import Reply
+from .startup import Loaded, build_engine, load_all
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+CONNECT_HINT = (
+    "Telegram is not connected: set TELEGRAM_BOT_TOKEN (or telegram.token in config.yaml) to a token "
+    "from @BotFather and run 'make run' again. Until then this is the local chat on the same engine."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="The JEP advice-line assistant: check the knowledge, ask questions, chat, or run the bot.",
+    )
+    parser.add_argument("--config", help="config file (default: $JEPBOT_CONFIG, config.yaml, config.example.yaml)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("check", help="check the knowledge files and the config; list every problem")
+
+    ask = commands.add_parser("ask", help="ask questions offline and see how the bot decides")
+    ask.add_argument("questions", nargs="*", help="questions (default: one per line from standard input)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+
+    commands.add_parser("chat", help="chat with the bot in this terminal")
+    commands.add_parser("run", help="run the Telegram bot if a token is configured, else the local chat")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = args.command == "ask"
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    loaded = load_all(args.config)
+    if args.command == "check":
+        return cmd_check(loaded)
+    if not loaded.ok:
+        print_problems(loaded, sys.stderr)
+        print("The bot cannot start until these problems are fixed; run 'python -m bot check'.", file=sys.stderr)
+        return 1
+    assert loaded.config is not None and loaded.knowledge is not None
+    if not quiet:
+        logging.getLogger().setLevel(loaded.config.log_level)
+    engine = build_engine(loaded.config, loaded.knowledge)
+    if args.command == "ask":
+        return cmd_ask(engine, args.questions, args.json)
+    if args.command == "chat":
+        return cmd_chat(engine)
+    return cmd_run(loaded, engine)
+
+
+def print_problems(loaded: Loaded, out: TextIO) -> None:
+    for problem in loaded.problems:
+        print(problem.format(), file=out)
+        print(file=out)
+    print(summary(list(loaded.problems)), file=out)
+
+
+def cmd_check(loaded: Loaded) -> int:
+    """Print every problem; exit 1 when there are errors, 0 with warnings only."""
+    if loaded.problems:
+        print_problems(loaded, sys.stdout)
+    if loaded.ok:
+        assert loaded.knowledge is not None and loaded.config is not None
+        k = loaded.knowledge
+        print(
+            f"Checked {loaded.config.source} and {len(k.files)} knowledge files: "
+            f"{len(k.entries)} entries, {sum(len(e.phrasings) for e in k.entries)} phrasings, "
+            f"{len(k.topics)} topics."
+        )
+        return 0
+    return 1
+
+
+def reply_json(engine: Engine, question: str, reply: Reply) -> dict[str, Any]:
+    """One reply in the shape ../shared/eval/score.py reads."""
+    suggestions = []
+    for choice in reply.choices:
+        entry = engine.knowledge.get(choice.faq_id)
+        suggestions.append(
+            {"faq_id": choice.faq_id, "question": choice.question, "text": entry.answer if entry else ""}
+        )
+    return {
+        "question": question,
+        "outcome": str(reply.outcome),
+        "faq_id": reply.faq_id,
+        "score": reply.score,
+        "text": reply.text,
+        "suggestions": suggestions,
+    }
+
+
+def cmd_ask(engine: Engine, questions: Sequence[str], as_json: bool) -> int:
+    source = questions if questions else (line.rstrip("\n") for line in sys.stdin)
+    for question in source:
+        reply = engine.reply(question)
+        if as_json:
+            print(json.dumps(reply_json(engine, question, reply), ensure_ascii=False), flush=True)
+        else:
+            print(explain(engine, question, reply))
+    return 0
+
+
+def explain(engine: Engine, question: str, reply: Reply) -> str:
+    """The staff test pane: outcome, score, how the question was read, and the runners-up."""
+    result = engine.match(question)
+    a = result.analysis
+    lines = [
+        f"Question:  {question}",
+        f"Read as:   {' '.join(a.words) or '(no content words)'}",
+    ]
+    if a.corrections:
+        lines.append("Typos:     " + ", ".join(f"{typed} → {fixed}" for typed, fixed in a.corrections))
+    if a.unknown:
+        lines.append("Unknown:   " + ", ".join(a.unknown) + "  (words no entry uses; they lower the score)")
+    lines.append(f"Outcome:   {reply.outcome}" + (f"  (score {reply.score:.1f})" if reply.score else ""))
+    if reply.faq_id:
+        lines.append(f"Entry:     {reply.faq_id}")
+    if result.candidates:
+        lines.append("Candidates (score = fuzzy / coverage / precision):")
+        for c in result.candidates[:5]:
+            lines.append(
+                f"  {c.score:5.1f}  {c.entry.id:<34} {c.fuzzy:3.0f} / {c.coverage:.2f} / {c.precision:.2f}"
+                f"   via: {c.phrasing}"
+            )
+    lines.append("Reply:")
+    lines.extend(f"  | {line}" for line in reply.text.splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def cmd_chat(engine: Engine, intro: str | None = None) -> int:
+    from .console import run_chat
+
+    run_chat(engine, intro=intro)
+    return 0
+
+
+def cmd_run(loaded: Loaded, engine: Engine) -> int:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        return cmd_chat(engine, intro=CONNECT_HINT)
+    print("The Telegram adapter is not part of this version yet; starting the local chat.", file=sys.stderr)
+    return cmd_chat(engine, intro=CONNECT_HINT)

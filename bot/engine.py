@@ -1,0 +1,158 @@
+"""The engine: one message in, one reply out. Shared by Telegram, the console chat and `ask`.
+
+Order matters: crisis screening runs before anything else, so a message about acute
+danger, violence, abuse or suicide gets the emergency lines whatever else it matches;
+then smalltalk; then matching against the FAQ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import hours
+from .knowledge import Entry, Knowledge
+from .matching import Candidate, Matcher, MatchResult, MatchSettings, decide
+from .replies import Choice, Outcome, Reply, Section
+from .screening import PhraseSpotter, SmalltalkScreen
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def clean_message(text: str) -> str:
+    """Drop control and invisible characters, collapse whitespace."""
+    kept = [
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
+    ]
+    return " ".join("".join(kept).split())
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    matching: MatchSettings
+    max_question_chars: int = 1000
+
+
+class Engine:
+    """Answers messages from one version of the knowledge base."""
+
+    def __init__(self, knowledge: Knowledge, settings: EngineSettings, clock: Clock = utc_now) -> None:
+        self.knowledge = knowledge
+        self.settings = settings
+        self.clock = clock
+        self.matcher = Matcher(knowledge, settings.matching)
+        self._crisis = PhraseSpotter(knowledge.crisis.phrases, prefixes=True)
+        self._smalltalk = SmalltalkScreen(
+            knowledge.smalltalk, knowledge.smalltalk_fillers, knowledge.language.stopwords
+        )
+
+    # --- the one entry point for free text ------------------------------------------
+
+    def reply(self, text: str) -> Reply:
+        """The reply to a message a person typed."""
+        message = clean_message(text or "")
+        messages = self.knowledge.messages
+        if not message:
+            return Reply(Outcome.SMALLTALK, (Section(messages.format("empty")),))
+        if not any(ch.isalnum() for ch in message):
+            return Reply(Outcome.SMALLTALK, (Section(messages.format("no_words")),))
+        phrase = self._crisis.first(message)
+        if phrase is not None:
+            logger.info("Crisis phrase %r found; giving the emergency lines", " ".join(phrase))
+            return self.crisis_reply()
+        hit = self._smalltalk.screen(message)
+        if hit.intent is not None:
+            return Reply(Outcome.SMALLTALK, (Section(hit.intent.reply),))
+        result = self.match(hit.rest)
+        verdict = decide(result, self.settings.matching)
+        best_score = result.best.score if result.best else 0.0
+        if verdict.kind == "answer":
+            best = verdict.candidates[0]
+            return self.answer(best.entry, best.score)
+        if verdict.kind == "clarify":
+            return self.clarify(verdict.candidates)
+        reason = "out_of_scope" if verdict.out_of_scope else "no_match"
+        return self.escalation(reason, best_score)
+
+    def match(self, text: str) -> MatchResult:
+        """The ranked candidates for a question (the `ask` test pane shows these)."""
+        return self.matcher.match(text[: self.settings.max_question_chars])
+
+    # --- replies that buttons and commands ask for directly --------------------------
+
+    def answer_for(self, faq_id: str) -> Reply:
+        """The answer for a chosen entry; an honest reply if the entry no longer exists."""
+        entry = self.knowledge.get(faq_id)
+        if entry is None:
+            return Reply(
+                Outcome.ESCALATE,
+                (Section(self.knowledge.messages.format("entry_gone")), self.contact_card()),
+            )
+        return self.answer(entry, 100.0)
+
+    def answer(self, entry: Entry, score: float) -> Reply:
+        related = tuple(
+            Choice(r.id, r.question) for r in (self.knowledge.get(i) for i in entry.related) if r is not None
+        )
+        return Reply(
+            Outcome.ANSWER,
+            (Section(entry.answer, title=entry.question),),
+            faq_id=entry.id,
+            score=score,
+            choices=related,
+            choices_title=self.knowledge.messages.format("related") if related else None,
+        )
+
+    def clarify(self, candidates: tuple[Candidate, ...]) -> Reply:
+        messages = self.knowledge.messages
+        return Reply(
+            Outcome.CLARIFY,
+            (Section(messages.format("clarify")),),
+            score=candidates[0].score,
+            choices=tuple(Choice(c.entry.id, c.entry.question) for c in candidates),
+            none_label=messages.format("none_of_these"),
+        )
+
+    def escalation(self, reason: str = "declined", score: float = 0.0) -> Reply:
+        """Hand over to the advice line; `reason` is no_match, out_of_scope or declined."""
+        return Reply(
+            Outcome.ESCALATE,
+            (Section(self.knowledge.messages.format(reason)), self.contact_card()),
+            score=score,
+        )
+
+    def crisis_reply(self) -> Reply:
+        crisis = self.knowledge.crisis
+        lines = "\n".join(f"• {line.name}: {line.number} ({line.when})" for line in crisis.lines)
+        return Reply(Outcome.CRISIS, (Section(lines), Section(crisis.intro), self.contact_card()))
+
+    def contact_card(self) -> Section:
+        """The advice line's details and whether it is open right now."""
+        messages = self.knowledge.messages
+        office = self.knowledge.contacts.office_hours
+        now = self.clock()
+        status = office.status(now)
+        if status.is_open and status.closes_at is not None:
+            line = messages.format("line_open", sluit=hours.clock(status.closes_at.time()))
+        elif status.next_open is not None:
+            if status.closed_because == "extra sluitingsdag":
+                reason = "vandaag is een extra sluitingsdag"
+            elif status.closed_because:
+                reason = f"vanwege {status.closed_because}"
+            else:
+                reason = "buiten kantooruren"
+            line = messages.format("line_closed", opent=hours.moment_nl(status.next_open, now), reden=reason)
+        else:
+            line = messages.format("line_closed_long")
+        return Section(f"{messages.format('advice_line')}\n{line}", title=messages.format("advice_line_title"))

@@ -1,0 +1,120 @@
+"""Screening before matching: crisis messages first, then smalltalk.
+
+Both look for staff-written phrases in the message, tolerant of typos and inflection:
+a phrase word of seven letters or more also matches a word one letter off ('zelfmoord'
+finds 'zelfmord'; two letters from ten), and for crisis phrases a word of five letters or
+more also matches a word that starts with it ('mishandel' finds 'mishandeld'). Shorter
+words must match exactly, so 'slaat' never finds 'staat'. The words of a phrase must come
+in order, with at most `MAX_GAP` other words between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from .knowledge import SmalltalkIntent
+from .text import fold
+
+MAX_GAP = 2
+PREFIX_FROM = 5  # crisis phrase words this long also match longer words starting with them
+TYPO_FROM = 7  # phrase words this long tolerate one typo ...
+TWO_TYPOS_FROM = 10  # ... and this long two
+
+
+def _typo_limit(word: str) -> int:
+    if len(word) < TYPO_FROM:
+        return 0
+    return 2 if len(word) >= TWO_TYPOS_FROM else 1
+
+
+class PhraseSpotter:
+    """Finds any of a list of phrases in a text."""
+
+    def __init__(self, phrases: Iterable[str], prefixes: bool = False) -> None:
+        self.prefixes = prefixes
+        self.phrases: tuple[tuple[str, ...], ...] = tuple(
+            dict.fromkeys(tuple(fold(p).split()) for p in phrases if fold(p))
+        )
+        self._phrase_words = sorted({w for phrase in self.phrases for w in phrase})
+
+    def _word_hits(self, words: Sequence[str]) -> dict[str, set[str]]:
+        """For each distinct message word, the phrase words it counts as."""
+        hits: dict[str, set[str]] = {}
+        for word in set(words):
+            found: set[str] = set()
+            for p in self._phrase_words:
+                limit = _typo_limit(p)
+                start = word[: len(p)] if self.prefixes and len(p) >= PREFIX_FROM else None
+                if (
+                    word == p
+                    or start == p
+                    or (limit and Levenshtein.distance(word, p, score_cutoff=limit) <= limit)
+                    or (limit and start is not None and Levenshtein.distance(start, p, score_cutoff=limit) <= limit)
+                ):
+                    found.add(p)
+            if found:
+                hits[word] = found
+        return hits
+
+    def spans(self, words: Sequence[str]) -> list[tuple[tuple[str, ...], int, int]]:
+        """Every phrase found, with the index of its first and last word."""
+        hits = self._word_hits(words)
+        found: list[tuple[tuple[str, ...], int, int]] = []
+        for phrase in self.phrases:
+            for start, word in enumerate(words):
+                if phrase[0] not in hits.get(word, ()):
+                    continue
+                position = start
+                for part in phrase[1:]:
+                    for step in range(1, MAX_GAP + 2):
+                        nxt = position + step
+                        if nxt < len(words) and part in hits.get(words[nxt], ()):
+                            position = nxt
+                            break
+                    else:
+                        break
+                else:
+                    found.append((phrase, start, position))
+                    break
+        return found
+
+    def first(self, text: str) -> tuple[str, ...] | None:
+        spans = self.spans(fold(text).split())
+        return spans[0][0] if spans else None
+
+
+@dataclass(frozen=True, slots=True)
+class SmalltalkHit:
+    intent: SmalltalkIntent | None  # None: only filler words, no greeting or thanks
+    rest: str  # the message without leading and trailing smalltalk, for matching
+
+
+class SmalltalkScreen:
+    def __init__(self, intents: Sequence[SmalltalkIntent], fillers: Iterable[str], stopwords: Iterable[str]) -> None:
+        self.intents = tuple(intents)
+        self._spotters = [PhraseSpotter(i.phrases) for i in self.intents]
+        self._fillers = frozenset(fillers) | frozenset(stopwords)
+
+    def screen(self, text: str) -> SmalltalkHit:
+        """Which intent the message is, if it is nothing but smalltalk; else the question part."""
+        words = fold(text).split()
+        covered = [w in self._fillers for w in words]
+        is_phrase = [False] * len(words)
+        matched: list[tuple[int, SmalltalkIntent]] = []
+        for intent, spotter in zip(self.intents, self._spotters, strict=True):
+            for phrase, start, end in spotter.spans(words):
+                # Only whole phrases of adjacent words count as smalltalk coverage.
+                if end - start + 1 == len(phrase):
+                    for i in range(start, end + 1):
+                        covered[i] = is_phrase[i] = True
+                    matched.append((start, intent))
+        if words and all(covered) and matched:
+            matched.sort(key=lambda pair: pair[0])
+            return SmalltalkHit(matched[-1][1], "")
+        if not any(is_phrase):
+            return SmalltalkHit(None, text)
+        # A greeting or thanks around a real question: match the question without it.
+        return SmalltalkHit(None, " ".join(w for w, phrase in zip(words, is_phrase, strict=True) if not phrase))

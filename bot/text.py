@@ -1,0 +1,157 @@
+"""Dutch text normalisation for matching.
+
+`fold` is the shared first step (case, accents, punctuation). `Normaliser` turns a text
+into the content terms the matcher compares: multi-word synonyms, typo correction
+against the knowledge vocabulary, single-word synonyms, stop words, then stemming.
+Knowledge phrasings and user questions go through the same pipeline, so both sides
+meet on the same terms.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# The conservative Porter variant: the newer Snowball 'dutch' stemmer strips 'ge-' and maps
+# 'weerbaarheid' to 'weer' (weather), which would make off-topic questions match.
+_STEMMER = snowballstemmer.stemmer("dutch_porter")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation, collapse spaces: 'Carrière?!' → 'carriere'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.split(without_marks.casefold())).strip()
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
+
+
+@dataclass(frozen=True, slots=True)
+class TypoSettings:
+    """How far a word may be from a known word to be corrected to it."""
+
+    min_length: int = 4
+    max_distance_short: int = 1
+    long_from: int = 8
+    max_distance_long: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A text as the matcher sees it."""
+
+    words: tuple[str, ...]  # folded words after synonyms and typo correction, stop words removed
+    terms: tuple[str, ...]  # the stems of `words`: what is compared
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, corrected)
+    unknown: tuple[str, ...] = ()  # content words the knowledge base does not know
+
+
+class Normaliser:
+    """Turns text into comparable terms, with the knowledge base's own vocabulary."""
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, str],
+        stopwords: Iterable[str],
+        vocabulary: Iterable[str] = (),
+        typos: TypoSettings | None = None,
+    ) -> None:
+        self.stopwords = frozenset(stopwords)
+        self.typos = typos or TypoSettings()
+        self._single: dict[str, tuple[str, ...]] = {}
+        self._by_stem: dict[str, tuple[str, ...]] = {}
+        self._multi: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for variant, canonical in synonyms.items():
+            v_words = tuple(variant.split())
+            c_words = tuple(canonical.split())
+            if len(v_words) == 1:
+                self._single[v_words[0]] = c_words
+                self._by_stem.setdefault(stem(v_words[0]), c_words)
+            elif v_words:
+                self._multi.setdefault(v_words[0], []).append((v_words, c_words))
+        for options in self._multi.values():
+            options.sort(key=lambda pair: -len(pair[0]))  # longest phrase first
+        known = set(vocabulary) | set(self._single) | self.stopwords
+        for canonical in synonyms.values():
+            known.update(canonical.split())
+        for variants in self._multi.values():
+            for v_words, _ in variants:
+                known.update(v_words)
+        self.known = frozenset(w for w in known if w)
+        self._known_list = sorted(self.known)
+        self._known_stems = frozenset(stem(w) for w in self.known)
+        self._correct = functools.lru_cache(maxsize=65536)(self._correct_uncached)
+
+    def analyse(self, text: str, correct: bool = True) -> Analysis:
+        """Fold, apply synonyms, correct typos (for user text), drop stop words, stem."""
+        words = self._apply_multi(fold(text).split())
+        out: list[str] = []
+        corrections: list[tuple[str, str]] = []
+        unknown: list[str] = []
+        for word in words:
+            if correct and word not in self.known:
+                fixed = self._correct(word)
+                if fixed is None:
+                    if word not in self.stopwords and not word.isdigit():
+                        unknown.append(word)
+                elif fixed != word:
+                    corrections.append((word, fixed))
+                    word = fixed
+            for canon in self._synonym(word):
+                if canon not in self.stopwords:
+                    out.append(canon)
+        return Analysis(
+            words=tuple(out),
+            terms=tuple(stem(w) for w in out),
+            corrections=tuple(corrections),
+            unknown=tuple(unknown),
+        )
+
+    def _synonym(self, word: str) -> tuple[str, ...]:
+        if word in self._single:
+            return self._single[word]
+        return self._by_stem.get(stem(word), (word,))
+
+    def _apply_multi(self, words: list[str]) -> list[str]:
+        if not self._multi:
+            return words
+        out: list[str] = []
+        index = 0
+        while index < len(words):
+            for variant, canonical in self._multi.get(words[index], ()):
+                if tuple(words[index : index + len(variant)]) == variant:
+                    out.extend(canonical)
+                    index += len(variant)
+                    break
+            else:
+                out.append(words[index])
+                index += 1
+        return out
+
+    def _correct_uncached(self, word: str) -> str | None:
+        """The known word closest to `word` within the allowed distance, if any."""
+        settings = self.typos
+        if len(word) < settings.min_length or word.isdigit():
+            return None
+        if stem(word) in self._known_stems:
+            return word  # an inflection of a known word: nothing to correct
+        limit = settings.max_distance_long if len(word) >= settings.long_from else settings.max_distance_short
+        found = process.extractOne(word, self._known_list, scorer=Levenshtein.distance, score_cutoff=limit)
+        if found is None:
+            return None
+        candidate = str(found[0])
+        # Short words must keep their first letter: 'test' is not a typo of 'rest'.
+        if len(word) < settings.long_from and candidate[0] != word[0]:
+            return None
+        return candidate

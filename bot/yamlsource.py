@@ -1,0 +1,109 @@
+"""Read YAML while remembering on which line every key and list item stands.
+
+Staff edit the knowledge files by hand, so every message about them must point at a
+line. PyYAML's composer keeps the position of each node; we walk the node tree next to
+the constructed data and record the line of every path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem, error
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class YamlDoc:
+    """The data of one YAML file plus the line of every key and list item in it."""
+
+    file: str
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line(self, path: PathKey) -> int | None:
+        """The line of `path`, or of its nearest parent that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def _walk(node: yaml.Node, path: PathKey, doc: YamlDoc, problems: list[Problem]) -> None:
+    doc.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    error(
+                        doc.file,
+                        line,
+                        f"the key '{key}' appears twice here (first on line {seen[key]}).",
+                        "Keep one of the two; only the last one would be used.",
+                    )
+                )
+            seen[key] = line
+            doc.lines[(*path, key)] = line
+            _walk(value_node, (*path, key), doc, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            doc.lines[(*path, index)] = item.start_mark.line + 1
+            _walk(item, (*path, index), doc, problems)
+
+
+def parse_yaml(text: str, file: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse `text`; on a syntax error return no document and one problem with its line."""
+    problems: list[Problem] = []
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "the file cannot be read"
+        return None, [
+            error(
+                file,
+                line,
+                f"YAML syntax error: {what}.",
+                "Check this line and the one above it: indentation must line up with the "
+                "lines around it, a text containing ': ' or starting with a quote, '-', '{' or '[' "
+                "must be put between double quotes, and quotes must be closed.",
+            )
+        ]
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
+        return None, [error(file, None, f"YAML error: {exc}.", "Check the file's layout.")]
+    finally:
+        loader.dispose()
+    doc = YamlDoc(file=file, data=data)
+    if node is not None:
+        _walk(node, (), doc, problems)
+    return doc, problems
+
+
+def read_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Read and parse a file; unreadable files become a problem, not an exception."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [
+            error(
+                display,
+                None,
+                "the file is not saved as UTF-8 text.",
+                "Open it in your editor and save it again with the encoding 'UTF-8'.",
+            )
+        ]
+    except OSError as exc:
+        return None, [error(display, None, f"the file cannot be opened ({exc.strerror}).", "Check the path.")]
+    return parse_yaml(text, display)
