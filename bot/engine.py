@@ -18,6 +18,7 @@ from .knowledge import Entry, Knowledge
 from .matching import Candidate, Matcher, MatchResult, MatchSettings, decide
 from .replies import Choice, Outcome, Reply, Section
 from .screening import PhraseSpotter, SmalltalkScreen
+from .text import common_words
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ def clean_message(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+class RealWords:
+    """Words that exist: the knowledge base's own vocabulary and everyday Dutch and English."""
+
+    def __init__(self, vocabulary: frozenset[str]) -> None:
+        self._vocabulary = vocabulary
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._vocabulary or word in common_words()
+
+
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     matching: MatchSettings
@@ -52,7 +63,9 @@ class Engine:
         self.settings = settings
         self.clock = clock
         self.matcher = Matcher(knowledge, settings.matching)
-        self._crisis = PhraseSpotter(knowledge.crisis.phrases, prefixes=True)
+        real_words = RealWords(self.matcher.normaliser.known)
+        self._crisis = PhraseSpotter(knowledge.crisis.phrases, prefixes=True, real_words=real_words)
+        self._out_of_scope = PhraseSpotter(knowledge.language.out_of_scope, prefixes=True, real_words=real_words)
         self._smalltalk = SmalltalkScreen(
             knowledge.smalltalk, knowledge.smalltalk_fillers, knowledge.language.stopwords
         )
@@ -77,6 +90,14 @@ class Engine:
         result = self.match(hit.rest)
         verdict = decide(result, self.settings.matching)
         best_score = result.best.score if result.best else 0.0
+        if verdict.kind != "escalate" and self._out_of_scope.first(hit.rest) is not None:
+            # A subject staff listed as outside our scope (a passport, taxes, the weather):
+            # hand over unless the question clearly matches an entry as well.
+            strong = verdict.kind == "answer" and (
+                verdict.candidates[0].coverage >= self.settings.matching.out_of_scope_min_coverage
+            )
+            if not strong:
+                return self.escalation("out_of_scope", best_score)
         if verdict.kind == "answer":
             best = verdict.candidates[0]
             return self.answer(best.entry, best.score)

@@ -100,6 +100,7 @@ OFFICE_HOURS_FIELDS = (
 SYNONYMS_FIELDS = (
     Field("synonyms", "mapping"),
     Field("stopwords", "text_list"),
+    Field("out_of_scope", "text_list", required=False),
 )
 CRISIS_FIELDS = (
     Field("intro", "text"),
@@ -182,10 +183,11 @@ class SmalltalkIntent:
 
 @dataclass(frozen=True, slots=True)
 class Language:
-    """Matching vocabulary: variant word or phrase → canonical term, and stop words."""
+    """Matching vocabulary: variant word or phrase → canonical term, stop words, off-topic subjects."""
 
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
+    out_of_scope: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -762,7 +764,8 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
     stopwords = frozenset(fold(w) for w in top.get("stopwords", []))
     if "synonyms" not in top or "stopwords" not in top:
         return None
-    return Language(synonyms=mapping, stopwords=stopwords)
+    out_of_scope = tuple(p for p in top.get("out_of_scope", []) or [] if fold(p))
+    return Language(synonyms=mapping, stopwords=stopwords, out_of_scope=out_of_scope)
 
 
 def _load_crisis(doc: YamlDoc | None, problems: list[Problem]) -> Crisis | None:

@@ -15,6 +15,7 @@ thresholds in `MatchSettings`, which come from the config file.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections import defaultdict
@@ -23,7 +24,31 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from .knowledge import Entry, Knowledge
-from .text import Analysis, Normaliser, TypoSettings, fold
+from .text import Analysis, Normaliser, TypoSettings, common_words, fold, stem
+
+# Zipf frequencies (log10 per billion words): 6 is 'weer', 4 'paspoort', below 2.5 rare.
+COMMON_ZIPF = 6.5
+RARE_ZIPF = 3.0
+MIN_UNKNOWN_SHARE = 0.2
+
+
+def unknown_share(term: str) -> float:
+    """The share of full weight an unknown term gets: everyday words less, rare words all of it."""
+    zipf = _term_zipf().get(term, 0.0)
+    if zipf <= RARE_ZIPF:
+        return 1.0
+    return max(MIN_UNKNOWN_SHARE, (COMMON_ZIPF - zipf) / (COMMON_ZIPF - RARE_ZIPF))
+
+
+@functools.lru_cache(maxsize=1)
+def _term_zipf() -> dict[str, float]:
+    """Zipf frequency per stem (the highest of the words sharing it)."""
+    out: dict[str, float] = {}
+    for word, zipf in common_words().items():
+        key = stem(word)
+        if zipf > out.get(key, 0.0):
+            out[key] = zipf
+    return out
 
 logger = logging.getLogger(__name__)
 
@@ -32,17 +57,21 @@ logger = logging.getLogger(__name__)
 class MatchSettings:
     """Thresholds and weights of the matcher; see `config.example.yaml` for each one."""
 
-    answer_threshold: float = 62.0
-    clarify_threshold: float = 40.0
-    ambiguity_margin: float = 4.0
+    answer_threshold: float = 50.0
+    clarify_threshold: float = 42.0
+    ambiguity_margin: float = 1.0
     max_choices: int = 3
     candidate_limit: int = 60
+    fuzzy_set_share: float = 0.5
     fuzzy_weight: float = 0.35
     coverage_weight: float = 0.45
-    precision_weight: float = 0.20
+    precision_weight: float = 0.10
+    phrasing_coverage_share: float = 0.0
     answer_text_credit: float = 0.5
-    unknown_word_weight: float = 0.8
-    min_evidence: float = 2.5
+    unknown_word_weight: float = 1.2
+    min_evidence: float = 0.0
+    min_coverage: float = 0.2
+    out_of_scope_min_coverage: float = 0.6
     typos: TypoSettings = field(default_factory=TypoSettings)
 
 
@@ -88,10 +117,12 @@ class Matcher:
         self._phrasing_entry: list[int] = []
         self._phrasing_terms: list[frozenset[str]] = []
         self._entry_terms: list[frozenset[str]] = []
+        self._entry_phrasing_ids: list[tuple[int, ...]] = []
         self._answer_terms: list[frozenset[str]] = []
         df: dict[str, int] = defaultdict(int)
         for index, entry in enumerate(self.entries):
             union: set[str] = set()
+            first = len(self._phrasing_text)
             for phrasing in entry.phrasings:
                 terms = self.normaliser.analyse(phrasing, correct=False).terms
                 if not terms:
@@ -101,6 +132,7 @@ class Matcher:
                 self._phrasing_entry.append(index)
                 self._phrasing_terms.append(frozenset(terms))
                 union.update(terms)
+            self._entry_phrasing_ids.append(tuple(range(first, len(self._phrasing_text))))
             answer_terms = frozenset(self.normaliser.analyse(entry.answer, correct=False).terms)
             self._entry_terms.append(frozenset(union))
             self._answer_terms.append(answer_terms)
@@ -116,9 +148,11 @@ class Matcher:
         return len(self._phrasing_text)
 
     def weight(self, term: str) -> float:
-        """How much a term says: rare terms a lot, unknown ones a fixed share of the most."""
+        """How much a term says: rare terms a lot; unknown ones by how rare they are in everyday language."""
         known = self._idf.get(term)
-        return known if known is not None else self.settings.unknown_word_weight * self._max_idf
+        if known is not None:
+            return known
+        return self.settings.unknown_word_weight * self._max_idf * unknown_share(term)
 
     def match(self, text: str) -> MatchResult:
         analysis = self.normaliser.analyse(text)
@@ -129,17 +163,13 @@ class Matcher:
         found = process.extract(
             query, self._phrasing_text, scorer=fuzz.token_set_ratio, processor=None, limit=s.candidate_limit
         )
-        best_fuzzy: dict[int, tuple[float, int]] = {}
-        for _text, score, p_index in found:
-            e_index = self._phrasing_entry[p_index]
-            if e_index not in best_fuzzy or score > best_fuzzy[e_index][0]:
-                best_fuzzy[e_index] = (score, p_index)
+        entry_indexes = dict.fromkeys(self._phrasing_entry[p_index] for _t, _s, p_index in found)
 
         q_terms = list(dict.fromkeys(analysis.terms))
         weights = {t: self.weight(t) for t in q_terms}
         total = sum(weights.values())
         candidates = []
-        for e_index, (fuzzy, p_index) in best_fuzzy.items():
+        for e_index in entry_indexes:
             phrasing_terms = self._entry_terms[e_index]
             answer_terms = self._answer_terms[e_index]
             matched = 0.0
@@ -150,16 +180,25 @@ class Matcher:
                     evidence += w
                 elif term in answer_terms:
                     matched += s.answer_text_credit * w
-            coverage = matched / total
-            # Of the closest phrasing's own terms, how much did the question mention?
-            own = self._phrasing_terms[p_index]
-            own_total = sum(self.weight(t) for t in own)
-            precision = sum(self.weight(t) for t in own if t in weights) / own_total if own_total else 0.0
-            score = (
-                s.fuzzy_weight * fuzzy
-                + 100 * s.coverage_weight * coverage
-                + 100 * s.precision_weight * precision
-            ) / (s.fuzzy_weight + s.coverage_weight + s.precision_weight)
+            entry_coverage = matched / total
+            # The closest phrasing: fuzzy similarity, how much of the question it covers on its
+            # own, and how much of its own terms the question mentions.
+            best_part, fuzzy, precision, coverage, p_best = -1.0, 0.0, 0.0, 0.0, 0
+            share = s.phrasing_coverage_share
+            for p_index in self._entry_phrasing_ids[e_index]:
+                text = self._phrasing_text[p_index]
+                fz = s.fuzzy_set_share * fuzz.token_set_ratio(query, text, processor=None) + (
+                    1 - s.fuzzy_set_share
+                ) * fuzz.token_sort_ratio(query, text, processor=None)
+                own = self._phrasing_terms[p_index]
+                own_total = sum(self.weight(t) for t in own)
+                shared = sum(self.weight(t) for t in own if t in weights)
+                prec = shared / own_total if own_total else 0.0
+                cov = share * shared / total + (1 - share) * entry_coverage
+                part = s.fuzzy_weight * fz + 100 * (s.precision_weight * prec + s.coverage_weight * cov)
+                if part > best_part:
+                    best_part, fuzzy, precision, coverage, p_best = part, fz, prec, cov, p_index
+            score = best_part / (s.fuzzy_weight + s.coverage_weight + s.precision_weight)
             candidates.append(
                 Candidate(
                     entry=self.entries[e_index],
@@ -168,7 +207,7 @@ class Matcher:
                     coverage=coverage,
                     precision=precision,
                     evidence=evidence,
-                    phrasing=self._phrasing_source[p_index],
+                    phrasing=self._phrasing_source[p_best],
                 )
             )
         candidates.sort(key=lambda c: (-c.score, c.entry.id))
@@ -186,6 +225,8 @@ class Verdict:
 
 def decide(result: MatchResult, settings: MatchSettings) -> Verdict:
     """Apply the thresholds: confident → answer; ambiguity band → clarify; else none."""
+    plausible = tuple(c for c in result.candidates if c.coverage >= settings.min_coverage)
+    result = MatchResult(result.analysis, plausible)
     best = result.best
     if best is None or best.score < settings.clarify_threshold:
         analysis = result.analysis

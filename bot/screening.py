@@ -1,16 +1,18 @@
 """Screening before matching: crisis messages first, then smalltalk.
 
 Both look for staff-written phrases in the message, tolerant of typos and inflection:
-a phrase word of seven letters or more also matches a word one letter off ('zelfmoord'
-finds 'zelfmord'; two letters from ten), and for crisis phrases a word of five letters or
-more also matches a word that starts with it ('mishandel' finds 'mishandeld'). Shorter
-words must match exactly, so 'slaat' never finds 'staat'. The words of a phrase must come
+a phrase word of nine letters or more also matches a misspelt word one letter off
+('zelfmoord' finds 'zelfmord'; two letters from twelve), but never a real word ('verkracht'
+does not find 'veerkracht'), and for crisis phrases a word of five letters or
+more also matches a word that starts with it ('mishandel' finds 'mishandeld'). A word of
+five letters or more may miss its last letter ('leve' finds 'leven'); other than that,
+shorter words must match exactly, so 'slaat' never finds 'staat'. The words of a phrase must come
 in order, with at most `MAX_GAP` other words between.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -20,8 +22,8 @@ from .text import fold
 
 MAX_GAP = 2
 PREFIX_FROM = 5  # crisis phrase words this long also match longer words starting with them
-TYPO_FROM = 7  # phrase words this long tolerate one typo ...
-TWO_TYPOS_FROM = 10  # ... and this long two
+TYPO_FROM = 9  # phrase words this long tolerate one typo ('gestoken' must not find 'gestolen') ...
+TWO_TYPOS_FROM = 12  # ... and this long two
 
 
 def _typo_limit(word: str) -> int:
@@ -33,8 +35,13 @@ def _typo_limit(word: str) -> int:
 class PhraseSpotter:
     """Finds any of a list of phrases in a text."""
 
-    def __init__(self, phrases: Iterable[str], prefixes: bool = False) -> None:
+    def __init__(
+        self, phrases: Iterable[str], prefixes: bool = False, real_words: Container[str] = frozenset()
+    ) -> None:
         self.prefixes = prefixes
+        # Typo tolerance is only for words that are not real words: 'veerkracht' is a word
+        # of its own, not a typo of 'verkracht'.
+        self.real_words = real_words
         self.phrases: tuple[tuple[str, ...], ...] = tuple(
             dict.fromkeys(tuple(fold(p).split()) for p in phrases if fold(p))
         )
@@ -45,12 +52,14 @@ class PhraseSpotter:
         hits: dict[str, set[str]] = {}
         for word in set(words):
             found: set[str] = set()
+            typo_ok = word not in self.real_words
             for p in self._phrase_words:
-                limit = _typo_limit(p)
+                limit = _typo_limit(p) if typo_ok else 0
                 start = word[: len(p)] if self.prefixes and len(p) >= PREFIX_FROM else None
                 if (
                     word == p
                     or start == p
+                    or (len(p) >= PREFIX_FROM and word == p[:-1])  # a dropped last letter: 'leve' for 'leven'
                     or (limit and Levenshtein.distance(word, p, score_cutoff=limit) <= limit)
                     or (limit and start is not None and Levenshtein.distance(start, p, score_cutoff=limit) <= limit)
                 ):

@@ -10,12 +10,14 @@ meet on the same terms.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import snowballstemmer
+import wordfreq
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -23,6 +25,23 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 # The conservative Porter variant: the newer Snowball 'dutch' stemmer strips 'ge-' and maps
 # 'weerbaarheid' to 'weer' (weather), which would make off-topic questions match.
 _STEMMER = snowballstemmer.stemmer("dutch_porter")
+
+
+@functools.lru_cache(maxsize=1)
+def common_words() -> dict[str, float]:
+    """Everyday Dutch and English words with their Zipf frequency (wordfreq's small lists).
+
+    A word in here is a real word, not a typo, even when the knowledge base never uses it:
+    'gestolen' must not be "corrected" to 'gesloten'. The frequency tells how much an
+    unknown word says: 'wrote' little, 'paspoort' a lot.
+    """
+    zipf: dict[str, float] = {}
+    for language in ("nl", "en"):
+        for word, freq in wordfreq.get_frequency_dict(language, wordlist="small").items():
+            folded = fold(word)
+            if folded and " " not in folded and freq > 0:
+                zipf[folded] = max(zipf.get(folded, 0.0), math.log10(freq) + 9)
+    return zipf
 
 
 def fold(text: str) -> str:
@@ -35,6 +54,9 @@ def fold(text: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
+
+
+COMPOUND_PART_MIN = 4  # both parts of a split compound are at least this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +121,10 @@ class Normaliser:
         out: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: list[str] = []
+        expanded: list[str] = []
         for word in words:
+            expanded.extend(self._split_compound(word) if correct else (word,))
+        for word in expanded:
             if correct and word not in self.known:
                 fixed = self._correct(word)
                 if fixed is None:
@@ -117,6 +142,19 @@ class Normaliser:
             corrections=tuple(corrections),
             unknown=tuple(unknown),
         )
+
+    def _split_compound(self, word: str) -> tuple[str, ...]:
+        """Split an unknown Dutch compound into two known words: 'jongerenwerkorganisaties'."""
+        if word in self.known or len(word) < 2 * COMPOUND_PART_MIN or stem(word) in self._known_stems:
+            return (word,)
+        for cut in range(len(word) - COMPOUND_PART_MIN, COMPOUND_PART_MIN - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if head not in self.known:
+                continue
+            for rest in (tail, tail[1:] if tail[:1] in {"s", "e"} else None):  # linking -s-/-e-
+                if rest and len(rest) >= COMPOUND_PART_MIN and (rest in self.known or rest in common_words()):
+                    return (head, rest)
+        return (word,)
 
     def _synonym(self, word: str) -> tuple[str, ...]:
         if word in self._single:
@@ -146,6 +184,8 @@ class Normaliser:
             return None
         if stem(word) in self._known_stems:
             return word  # an inflection of a known word: nothing to correct
+        if word in common_words():
+            return None  # a real word the knowledge base does not use: not a typo
         limit = settings.max_distance_long if len(word) >= settings.long_from else settings.max_distance_short
         found = process.extractOne(word, self._known_list, scorer=Levenshtein.distance, score_cutoff=limit)
         if found is None:
