@@ -42,9 +42,13 @@ MATCHING_RANGES: dict[str, tuple[str, float, float]] = {
     "fuzzy_weight": ("number", 0, 10),
     "coverage_weight": ("number", 0, 10),
     "precision_weight": ("number", 0, 10),
+    "fuzzy_set_share": ("number", 0, 1),
+    "phrasing_coverage_share": ("number", 0, 1),
     "answer_text_credit": ("number", 0, 1),
     "unknown_word_weight": ("number", 0, 5),
     "min_evidence": ("number", 0, 100),
+    "min_coverage": ("number", 0, 1),
+    "out_of_scope_min_coverage": ("number", 0, 1),
     "typo_min_length": ("integer", 1, 50),
     "typo_max_distance_short": ("integer", 0, 5),
     "typo_long_from": ("integer", 1, 50),
@@ -81,8 +85,12 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
     name = display_path(path)
     if not path.exists():
         return None, [
-            error(name, None, "the config file does not exist.",
-                  "Check the path, or copy config.example.yaml to config.yaml.")
+            error(
+                name,
+                None,
+                "the config file does not exist.",
+                "Check the path, or copy config.example.yaml to config.yaml.",
+            )
         ]
     doc, problems = read_yaml(path, name)
     if doc is None:
@@ -93,12 +101,26 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
     base = path.resolve().parent
     level = values.get("log_level", "INFO").upper()
     if level not in LOG_LEVELS:
-        problems.append(error(name, doc.line(("log_level",)), f"'{values['log_level']}' is not a log level.",
-                              f"Use one of: {', '.join(LOG_LEVELS)}.", "key 'log_level'"))
+        problems.append(
+            error(
+                name,
+                doc.line(("log_level",)),
+                f"'{values['log_level']}' is not a log level.",
+                f"Use one of: {', '.join(LOG_LEVELS)}.",
+                "key 'log_level'",
+            )
+        )
     max_chars = values.get("max_question_chars", 1000)
     if max_chars < 50:
-        problems.append(error(name, doc.line(("max_question_chars",)), "max_question_chars must be at least 50.",
-                              "Use a value like 1000.", "key 'max_question_chars'"))
+        problems.append(
+            error(
+                name,
+                doc.line(("max_question_chars",)),
+                "max_question_chars must be at least 50.",
+                "Use a value like 1000.",
+                "key 'max_question_chars'",
+            )
+        )
     matching = _matching(doc, values, problems)
     if any(p.is_error for p in problems) or matching is None:
         return None, problems
@@ -123,8 +145,13 @@ def _matching(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Mat
         _kind, low, high = MATCHING_RANGES[key]
         if not low <= value <= high:
             problems.append(
-                error(doc.file, doc.line(("matching", key)), f"'{key}' is {value}, outside the range {low}-{high}.",
-                      f"Use a value from {low} to {high}.", f"matching → {key}")
+                error(
+                    doc.file,
+                    doc.line(("matching", key)),
+                    f"'{key}' is {value}, outside the range {low}-{high}.",
+                    f"Use a value from {low} to {high}.",
+                    f"matching → {key}",
+                )
             )
             ok = False
     defaults = MatchSettings()
@@ -132,17 +159,25 @@ def _matching(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Mat
     clarify = values.get("clarify_threshold", defaults.clarify_threshold)
     if ok and clarify > answer:
         problems.append(
-            error(doc.file, doc.line(("matching", "clarify_threshold")),
-                  f"clarify_threshold ({clarify}) is higher than answer_threshold ({answer}).",
-                  "The clarify threshold is the lower edge of the band below answering; make it lower.",
-                  "matching → clarify_threshold")
+            error(
+                doc.file,
+                doc.line(("matching", "clarify_threshold")),
+                f"clarify_threshold ({clarify}) is higher than answer_threshold ({answer}).",
+                "The clarify threshold is the lower edge of the band below answering; make it lower.",
+                "matching → clarify_threshold",
+            )
         )
         ok = False
     weights = [values.get(k, getattr(defaults, k)) for k in ("fuzzy_weight", "coverage_weight", "precision_weight")]
     if ok and sum(weights) <= 0:
         problems.append(
-            error(doc.file, doc.line(("matching",)), "fuzzy_weight, coverage_weight and precision_weight are all 0.",
-                  "Give at least one of them a value above 0.", "matching")
+            error(
+                doc.file,
+                doc.line(("matching",)),
+                "fuzzy_weight, coverage_weight and precision_weight are all 0.",
+                "Give at least one of them a value above 0.",
+                "matching",
+            )
         )
         ok = False
     if not ok:

@@ -291,9 +291,7 @@ def load_knowledge(directory: Path) -> LoadResult:
     smalltalk, fillers = _load_smalltalk(docs[SMALLTALK_FILE], problems)
     messages = _load_messages(docs[MESSAGES_FILE], contacts, problems)
 
-    faq_paths = sorted(
-        p for p in directory.iterdir() if p.suffix in {".yaml", ".yml"} and p.name not in DATA_FILES
-    )
+    faq_paths = sorted(p for p in directory.iterdir() if p.suffix in {".yaml", ".yml"} and p.name not in DATA_FILES)
     for path in sorted(directory.iterdir()):
         if path.suffix == ".yml" or (path.suffix == ".yaml" and path.stem != path.stem.strip()):
             continue
@@ -315,14 +313,17 @@ def load_knowledge(directory: Path) -> LoadResult:
             entries.extend(_load_faq_file(doc, placeholder_values, problems))
     if not faq_paths:
         problems.append(
-            error(dir_name, None, "there are no FAQ files in the knowledge folder.", "Add a .yaml file with 'entries:'.")
+            error(
+                dir_name,
+                None,
+                "there are no FAQ files in the knowledge folder.",
+                "Add a .yaml file with 'entries:'.",
+            )
         )
     _check_across_entries(entries, problems)
 
     problems.sort(key=sort_key)
-    files = tuple(display_path(p) for p in faq_paths) + tuple(
-        f"{dir_name}/{n}" for n in DATA_FILES
-    )
+    files = tuple(display_path(p) for p in faq_paths) + tuple(f"{dir_name}/{n}" for n in DATA_FILES)
     if any(p.is_error for p in problems) or not (
         contacts and language and crisis and messages and smalltalk is not None
     ):
@@ -381,30 +382,28 @@ def _load_entry(
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         label = f"entry '{raw['id']}'"
     values = check_mapping(doc, path, ENTRY_FIELDS, label, problems, what="an entry")
-    ok = len(values) == len(ENTRY_FIELDS) or (
-        "related" not in values and len(values) == len(ENTRY_FIELDS) - 1
-    )
+    ok = len(values) == len(ENTRY_FIELDS) or ("related" not in values and len(values) == len(ENTRY_FIELDS) - 1)
 
     def at_line(key: str) -> int:
         return doc.line((*path, key)) or line
 
     entry_id = values.get("id", "")
-    if "id" in values:
-        if not ID_PATTERN.match(entry_id) or len(entry_id) > MAX_ID_CHARS:
-            problems.append(
-                error(
-                    doc.file,
-                    at_line("id"),
-                    f"the id '{entry_id}' has characters or a length that are not allowed.",
-                    f"Use at most {MAX_ID_CHARS} lowercase letters, digits and dashes, "
-                    "e.g. 'ouders-opvoedvragen'.",
-                    label,
-                )
+    if "id" in values and (not ID_PATTERN.match(entry_id) or len(entry_id) > MAX_ID_CHARS):
+        problems.append(
+            error(
+                doc.file,
+                at_line("id"),
+                f"the id '{entry_id}' has characters or a length that are not allowed.",
+                f"Use at most {MAX_ID_CHARS} lowercase letters, digits and dashes, e.g. 'ouders-opvoedvragen'.",
+                label,
             )
-            ok = False
+        )
+        ok = False
     for key in ("question", "answer", "topic", "source"):
         if key in values and not values[key].strip():
-            problems.append(error(doc.file, at_line(key), f"'{key}' is empty.", f"Write the {key} after '{key}:'.", label))
+            problems.append(
+                error(doc.file, at_line(key), f"'{key}' is empty.", f"Write the {key} after '{key}:'.", label)
+            )
             ok = False
     question = " ".join(values.get("question", "").split())
     if len(question) > MAX_QUESTION_CHARS:
@@ -545,8 +544,13 @@ def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None
         for rel in entry.related:
             if rel == entry.id:
                 problems.append(
-                    warning(entry.file, entry.line, f"'related' lists the entry itself ('{rel}').",
-                            "Remove it from 'related'.", f"entry '{entry.id}'")
+                    warning(
+                        entry.file,
+                        entry.line,
+                        f"'related' lists the entry itself ('{rel}').",
+                        "Remove it from 'related'.",
+                        f"entry '{entry.id}'",
+                    )
                 )
             elif rel not in first_seen:
                 guess = nearest(rel, ids, max_distance=4)
@@ -646,15 +650,25 @@ def _load_contacts(doc: YamlDoc | None, problems: list[Problem]) -> Contacts | N
     email = line_fields.get("email", "")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", email.strip(), re.IGNORECASE):
         problems.append(
-            error(doc.file, doc.line(("advice_line", "email")), f"'{email}' does not look like an e-mail address.",
-                  "Write it as name@domain.nl.", "advice_line")
+            error(
+                doc.file,
+                doc.line(("advice_line", "email")),
+                f"'{email}' does not look like an e-mail address.",
+                "Write it as name@domain.nl.",
+                "advice_line",
+            )
         )
         line_fields.pop("email")
     phone = line_fields.get("phone", "")
     if phone and sum(ch.isdigit() for ch in phone) < 3:
         problems.append(
-            error(doc.file, doc.line(("advice_line", "phone")), f"'{phone}' does not look like a phone number.",
-                  'Write it between quotes, e.g. "070 - 333 4558".', "advice_line")
+            error(
+                doc.file,
+                doc.line(("advice_line", "phone")),
+                f"'{phone}' does not look like a phone number.",
+                'Write it between quotes, e.g. "070 - 333 4558".',
+                "advice_line",
+            )
         )
         line_fields.pop("phone")
     office = _load_office_hours(doc, top, problems)
@@ -679,16 +693,25 @@ def _load_office_hours(doc: YamlDoc, top: dict[str, Any], problems: list[Problem
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             problems.append(
-                error(doc.file, doc.line(("office_hours", "timezone")), f"'{timezone}' is not a known time zone.",
-                      "Use Europe/Amsterdam.", "office_hours")
+                error(
+                    doc.file,
+                    doc.line(("office_hours", "timezone")),
+                    f"'{timezone}' is not a known time zone.",
+                    "Use Europe/Amsterdam.",
+                    "office_hours",
+                )
             )
             ok = False
     country = values.get("public_holidays")
     if country and not hours.is_known_country(country):
         problems.append(
-            error(doc.file, doc.line(("office_hours", "public_holidays")),
-                  f"'{country}' is not a country code with known public holidays.",
-                  "Use NL for Dutch public holidays, or remove the line.", "office_hours")
+            error(
+                doc.file,
+                doc.line(("office_hours", "public_holidays")),
+                f"'{country}' is not a country code with known public holidays.",
+                "Use NL for Dutch public holidays, or remove the line.",
+                "office_hours",
+            )
         )
         ok = False
     weekly: list[tuple[hours.Interval, ...]] = []
@@ -701,9 +724,13 @@ def _load_office_hours(doc: YamlDoc, top: dict[str, Any], problems: list[Problem
             weekly.append(hours.parse_intervals(text))
         except ValueError as exc:
             problems.append(
-                error(doc.file, doc.line(("office_hours", day)), f"the office hours for {day} are not valid: {exc}.",
-                      f'Write them as "09:00-17:00", several ranges as "09:00-12:30, 13:30-17:00", or "closed".',
-                      "office_hours")
+                error(
+                    doc.file,
+                    doc.line(("office_hours", day)),
+                    f"the office hours for {day} are not valid: {exc}.",
+                    'Write them as "09:00-17:00", several ranges as "09:00-12:30, 13:30-17:00", or "closed".',
+                    "office_hours",
+                )
             )
             ok = False
     closing: set[dt.date] = set()
@@ -712,14 +739,24 @@ def _load_office_hours(doc: YamlDoc, top: dict[str, Any], problems: list[Problem
             closing.add(item)
         else:
             problems.append(
-                error(doc.file, doc.line(("closing_days", index)), f"'{item}' is not a date.",
-                      "Write closing days as YYYY-MM-DD, e.g. - 2026-12-24.", "closing_days")
+                error(
+                    doc.file,
+                    doc.line(("closing_days", index)),
+                    f"'{item}' is not a date.",
+                    "Write closing days as YYYY-MM-DD, e.g. - 2026-12-24.",
+                    "closing_days",
+                )
             )
             ok = False
     if ok and not any(weekly):
         problems.append(
-            warning(doc.file, doc.line(("office_hours",)), "the advice line is closed on every day of the week.",
-                    "Fill in the opening hours per day, e.g. monday: \"09:00-17:00\".", "office_hours")
+            warning(
+                doc.file,
+                doc.line(("office_hours",)),
+                "the advice line is closed on every day of the week.",
+                'Fill in the opening hours per day, e.g. monday: "09:00-17:00".',
+                "office_hours",
+            )
         )
     if not ok:
         return None
@@ -744,8 +781,13 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
             variants = [variants]
         if not isinstance(variants, list) or not all(isinstance(v, (str, int)) for v in variants):
             problems.append(
-                error(doc.file, line, f"the synonyms of '{canonical}' should be a list of words.",
-                      f"Write them as: {canonical}: [word one, word two]", f"synonyms → {canonical}")
+                error(
+                    doc.file,
+                    line,
+                    f"the synonyms of '{canonical}' should be a list of words.",
+                    f"Write them as: {canonical}: [word one, word two]",
+                    f"synonyms → {canonical}",
+                )
             )
             continue
         for variant in variants:
@@ -754,9 +796,13 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
                 continue
             if folded in mapping and mapping[folded] != canon:
                 problems.append(
-                    error(doc.file, line, f"'{variant}' is listed as a synonym of both '{where[folded]}' and '{canonical}'.",
-                          "A word can stand for one term only; remove it from one of the two lists.",
-                          f"synonyms → {canonical}")
+                    error(
+                        doc.file,
+                        line,
+                        f"'{variant}' is listed as a synonym of both '{where[folded]}' and '{canonical}'.",
+                        "A word can stand for one term only; remove it from one of the two lists.",
+                        f"synonyms → {canonical}",
+                    )
                 )
                 continue
             mapping[folded] = canon
@@ -774,19 +820,38 @@ def _load_crisis(doc: YamlDoc | None, problems: list[Problem]) -> Crisis | None:
     top = check_mapping(doc, (), CRISIS_FIELDS, None, problems, what="the crisis file")  # type: ignore[arg-type]
     lines: list[CrisisLine] = []
     for index, _raw in enumerate(top.get("lines", [])):
-        values = check_mapping(doc, ("lines", index), CRISIS_LINE_FIELDS, f"lines → item {index + 1}", problems,
-                               what="an emergency line")
+        values = check_mapping(
+            doc,
+            ("lines", index),
+            CRISIS_LINE_FIELDS,
+            f"lines → item {index + 1}",
+            problems,
+            what="an emergency line",
+        )
         if len(values) == len(CRISIS_LINE_FIELDS):
             lines.append(CrisisLine(values["name"].strip(), values["number"].strip(), values["when"].strip()))
     if "lines" in top and not top["lines"]:
-        problems.append(error(doc.file, doc.line(("lines",)), "there are no emergency lines.",
-                              "Restore 112, 113 Zelfmoordpreventie and Veilig Thuis from the repository.", "lines"))
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("lines",)),
+                "there are no emergency lines.",
+                "Restore 112, 113 Zelfmoordpreventie and Veilig Thuis from the repository.",
+                "lines",
+            )
+        )
     phrases: list[str] = []
     for group, items in (top.get("phrases") or {}).items():
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            problems.append(error(doc.file, doc.line(("phrases", str(group))),
-                                  f"the phrases of '{group}' should be a list of texts.",
-                                  "Write each phrase on its own line starting with '- '.", f"phrases → {group}"))
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line(("phrases", str(group))),
+                    f"the phrases of '{group}' should be a list of texts.",
+                    "Write each phrase on its own line starting with '- '.",
+                    f"phrases → {group}",
+                )
+            )
             continue
         phrases.extend(p for p in items if fold(p))
     if len(top) < len(CRISIS_FIELDS) or not lines or not phrases:
@@ -802,8 +867,14 @@ def _load_smalltalk(
     top = check_mapping(doc, (), SMALLTALK_FIELDS, None, problems, what="the smalltalk file")  # type: ignore[arg-type]
     intents: list[SmalltalkIntent] = []
     for index, _raw in enumerate(top.get("intents", [])):
-        values = check_mapping(doc, ("intents", index), SMALLTALK_INTENT_FIELDS, f"intents → item {index + 1}",
-                               problems, what="a smalltalk intent")
+        values = check_mapping(
+            doc,
+            ("intents", index),
+            SMALLTALK_INTENT_FIELDS,
+            f"intents → item {index + 1}",
+            problems,
+            what="a smalltalk intent",
+        )
         if len(values) == len(SMALLTALK_INTENT_FIELDS):
             intents.append(SmalltalkIntent(values["name"], tuple(values["phrases"]), values["reply"].strip()))
     fillers = frozenset(fold(w) for w in top.get("fillers", []) or [])
@@ -838,8 +909,13 @@ def _load_messages(doc: YamlDoc | None, contacts: Contacts | None, problems: lis
                 ok = False
         if text.count("{") != text.count("}"):
             problems.append(
-                error(doc.file, doc.line((key,)), "the text has an unmatched '{' or '}'.",
-                      "Placeholders are written as {telefoon}; remove the stray brace.", f"key '{key}'")
+                error(
+                    doc.file,
+                    doc.line((key,)),
+                    "the text has an unmatched '{' or '}'.",
+                    "Placeholders are written as {telefoon}; remove the stray brace.",
+                    f"key '{key}'",
+                )
             )
             ok = False
     if not ok or contacts is None:

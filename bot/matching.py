@@ -50,6 +50,7 @@ def _term_zipf() -> dict[str, float]:
             out[key] = zipf
     return out
 
+
 logger = logging.getLogger(__name__)
 
 
@@ -69,7 +70,7 @@ class MatchSettings:
     phrasing_coverage_share: float = 0.0
     answer_text_credit: float = 0.5
     unknown_word_weight: float = 1.2
-    min_evidence: float = 0.0
+    min_evidence: float = 1.5
     min_coverage: float = 0.2
     out_of_scope_min_coverage: float = 0.6
     typos: TypoSettings = field(default_factory=TypoSettings)

@@ -74,9 +74,7 @@ def fits(kind: str, value: Any) -> bool:
     if kind == "list":
         return isinstance(value, list)
     if kind == "date_list":
-        return isinstance(value, list) and all(
-            isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in value
-        )
+        return isinstance(value, list) and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in value)
     raise ValueError(f"unknown field kind {kind!r}")
 
 
@@ -84,9 +82,7 @@ def nearest(word: str, choices: Sequence[str], max_distance: int = 3) -> str | N
     """The valid name closest to a misspelt one, if it is close enough to be a typo."""
     if not choices:
         return None
-    found = process.extractOne(
-        word.lower(), list(choices), scorer=Levenshtein.distance, score_cutoff=max_distance
-    )
+    found = process.extractOne(word.lower(), list(choices), scorer=Levenshtein.distance, score_cutoff=max_distance)
     return found[0] if found else None
 
 
@@ -120,9 +116,7 @@ def check_mapping(
         key_line = doc.line((*path, key_s))
         if key_s not in by_name:
             guess = nearest(key_s, names)
-            hint = (
-                f"Did you mean '{guess}'? " if guess else ""
-            ) + f"The keys allowed here are: {', '.join(names)}."
+            hint = (f"Did you mean '{guess}'? " if guess else "") + f"The keys allowed here are: {', '.join(names)}."
             problems.append(error(doc.file, key_line, f"unknown key '{key_s}'.", hint, at))
             continue
         field = by_name[key_s]
@@ -137,7 +131,7 @@ def check_mapping(
                         doc.file,
                         doc.line((*path, key_s, index)),
                         f"item {index + 1} of '{key_s}' ({shown}) is read as {type_name(bad_item)}, not as text.",
-                        "Put it between double quotes, e.g. \"no\"; words like yes, no, on and off and "
+                        'Put it between double quotes, e.g. "no"; words like yes, no, on and off and '
                         "numbers need quotes to be read as text.",
                         at,
                     )

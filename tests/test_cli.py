@@ -1,0 +1,94 @@
+"""The command line: `ask`, `ask --json`, `chat`, `run` without a token; documented in the README."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = str(ROOT / "config.example.yaml")
+
+
+def test_ask_json_from_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--config", CONFIG, "ask", "--json", "wat doet een jongerenwerker?", "school"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert set(first) == {"question", "outcome", "faq_id", "score", "text", "suggestions"}
+    assert first["outcome"] == "answer" and first["faq_id"] == "jongerenwerk-wat-doet"
+    assert first["question"] == "wat doet een jongerenwerker?"
+    assert second["outcome"] == "clarify" and second["faq_id"] is None
+    assert all(set(s) == {"faq_id", "question", "text"} and s["text"] for s in second["suggestions"])
+    assert "<" not in first["text"]  # plain text, not HTML
+
+
+def test_ask_json_from_stdin_one_object_per_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hoi\n\nik wil dood\nhoe vraag ik een paspoort aan\n"))
+    assert cli.main(["--config", CONFIG, "ask", "--json"]) == 0
+    outcomes = [json.loads(line)["outcome"] for line in capsys.readouterr().out.splitlines()]
+    assert outcomes == ["smalltalk", "smalltalk", "crisis", "escalate"]
+
+
+def test_ask_shows_the_test_pane(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--config", CONFIG, "ask", "samenwerkingsprotocol met de poltie"]) == 0
+    out = capsys.readouterr().out
+    assert "Typos:     poltie → politie" in out
+    assert "Outcome:   answer" in out
+    assert "Candidates (score = fuzzy / coverage / precision):" in out
+    assert "politie-protocol" in out
+
+
+def test_run_without_token_starts_the_local_chat_and_says_how_to_connect(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("wat doet een jongerenwerker\nstop\n"))
+    monkeypatch.setattr("builtins.input", lambda prompt: sys.stdin.readline() or (_ for _ in ()).throw(EOFError()))
+    assert cli.main(["--config", CONFIG, "run"]) == 0
+    out = capsys.readouterr().out
+    assert "Telegram is not connected: set TELEGRAM_BOT_TOKEN" in out
+    assert "Wat doet een jongerenwerker?" in out
+
+
+def test_the_bot_refuses_to_start_on_a_broken_knowledge_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"knowledge_dir: {tmp_path / 'missing'}\n", encoding="utf-8")
+    assert cli.main(["--config", str(config), "ask", "hoi"]) == 1
+    err = capsys.readouterr().err
+    assert "=====> Error: the knowledge folder does not exist." in err
+    assert "The bot cannot start until these problems are fixed" in err
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name in commands:
+        assert f"python -m bot {name}" in readme, name
+    assert "make run" in readme and "make test" in readme
+
+
+def test_ask_json_as_the_scorer_runs_it() -> None:
+    """Through a real process, as ../shared/eval/score.py calls it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--json"],
+        input="wat is het mailadres van de advieslijn\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    reply = json.loads(proc.stdout)
+    assert reply["outcome"] == "answer" and "platformjep@minszw.nl" in reply["text"]
