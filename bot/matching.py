@@ -225,19 +225,23 @@ class Verdict:
 
 
 def decide(result: MatchResult, settings: MatchSettings) -> Verdict:
-    """Apply the thresholds: confident → answer; ambiguity band → clarify; else none."""
-    plausible = tuple(c for c in result.candidates if c.coverage >= settings.min_coverage)
-    result = MatchResult(result.analysis, plausible)
-    best = result.best
+    """Apply the thresholds: confident → answer; ambiguity band → clarify; else none.
+
+    An entry must cover `min_coverage` of the question to be answered or to open the
+    clarify band; once the bot asks, the closest entries are offered as they rank.
+    """
+    plausible = [c for c in result.candidates if c.coverage >= settings.min_coverage]
+    best = plausible[0] if plausible else None
     if best is None or best.score < settings.clarify_threshold:
         analysis = result.analysis
         unknown_share = len(analysis.unknown) / max(len(analysis.terms), 1)
         return Verdict("none", (), out_of_scope=bool(analysis.terms) and unknown_share >= 0.5)
-    runner_up = result.candidates[1] if len(result.candidates) > 1 else None
+    others = plausible[1:]
+    runner_up = others[0] if others else None
     clear_lead = runner_up is None or best.score - runner_up.score >= settings.ambiguity_margin
     if best.score >= settings.answer_threshold and clear_lead and best.evidence >= settings.min_evidence:
         return Verdict("answer", (best,))
-    # The band: offer the best few that are still plausible.
-    floor = max(settings.clarify_threshold, best.score - 2 * settings.answer_threshold / 10)
-    choices = tuple(c for c in result.candidates if c.score >= floor)[: settings.max_choices]
-    return Verdict("clarify", choices)
+    # The band: the best plausible entry first, then the closest others still in reach.
+    floor = settings.clarify_threshold - settings.ambiguity_margin
+    rest = [c for c in result.candidates if c is not best and c.score >= floor]
+    return Verdict("clarify", (best, *rest)[: settings.max_choices])
