@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from .config import telegram_token
 from .engine import Engine
 from .problems import summary
 from .replies import Reply
@@ -17,7 +17,6 @@ from .startup import Loaded, build_engine, load_all
 
 logger = logging.getLogger(__name__)
 
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONNECT_HINT = (
     "Telegram is not connected: set TELEGRAM_BOT_TOKEN (or telegram.token in config.yaml) to a token "
     "from @BotFather and run 'make run' again. Until then this is the local chat on the same engine."
@@ -164,8 +163,12 @@ def cmd_chat(engine: Engine, intro: str | None = None) -> int:
 
 
 def cmd_run(loaded: Loaded, engine: Engine) -> int:
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    assert loaded.config is not None
+    token = telegram_token(loaded.config)
     if not token:
         return cmd_chat(engine, intro=CONNECT_HINT)
-    print("The Telegram adapter is not part of this version yet; starting the local chat.", file=sys.stderr)
-    return cmd_chat(engine, intro=CONNECT_HINT)
+    assert loaded.knowledge is not None
+    from .telegram_app import run  # imported only here: `ask` and `check` never load telegram
+
+    run(loaded.config, loaded.knowledge)
+    return 0

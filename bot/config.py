@@ -31,7 +31,31 @@ TOP_FIELDS = (
     Field("log_level", "text", required=False, example="INFO"),
     Field("max_question_chars", "integer", required=False, example="1000"),
     Field("matching", "mapping", required=False),
+    Field("telegram", "mapping", required=False),
+    Field("storage", "mapping", required=False),
 )
+TELEGRAM_FIELDS = (
+    Field("token", "text", required=False, example='"123456:ABC..."'),
+    Field("base_url", "text", required=False, example="http://localhost:8081/bot"),
+    Field("mode", "text", required=False, example="polling"),
+    Field("webhook", "mapping", required=False),
+    Field("admin_chat_id", "integer", required=False, example="-1001234567890"),
+)
+WEBHOOK_FIELDS = (
+    Field("listen", "text", required=False, example="0.0.0.0"),
+    Field("port", "integer", required=False, example="8443"),
+    Field("url_path", "text", required=False, example="telegram"),
+    Field("public_url", "text", required=False, example="https://bot.example.org/telegram"),
+    Field("secret_token", "text", required=False, example='"a-long-random-string"'),
+)
+STORAGE_FIELDS = (
+    Field("path", "text", required=False, example="data/bot.sqlite3"),
+    Field("pseudonym_key", "text", required=False, example='"a-long-random-string"'),
+)
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+PSEUDONYM_KEY_ENV = "JEPBOT_PSEUDONYM_KEY"
+MODES = ("polling", "webhook")
 # name → (kind, lowest, highest); every one is optional and defaults to MatchSettings.
 MATCHING_RANGES: dict[str, tuple[str, float, float]] = {
     "answer_threshold": ("number", 0, 100),
@@ -58,11 +82,39 @@ MATCHING_FIELDS = tuple(Field(name, kind, required=False) for name, (kind, _, _)
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    url_path: str = "telegram"
+    public_url: str = ""
+    secret_token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    """How to reach Telegram. The token from $TELEGRAM_BOT_TOKEN wins over the file."""
+
+    token: str = ""
+    base_url: str = ""
+    mode: str = "polling"
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    admin_chat_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StorageConfig:
+    path: Path = Path("data/bot.sqlite3")
+    pseudonym_key: str = ""  # $JEPBOT_PSEUDONYM_KEY wins; empty: a random key kept next to the database
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     knowledge_dir: Path = Path("knowledge")
     log_level: str = "INFO"
     max_question_chars: int = 1000
     matching: MatchSettings = field(default_factory=MatchSettings)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
     source: str = "(built-in defaults)"
 
 
@@ -122,6 +174,8 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
             )
         )
     matching = _matching(doc, values, problems)
+    telegram = _telegram(doc, values, problems)
+    storage = _storage(doc, values, base, problems)
     if any(p.is_error for p in problems) or matching is None:
         return None, problems
     return (
@@ -130,10 +184,77 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
             log_level=level,
             max_question_chars=max_chars,
             matching=matching,
+            telegram=telegram,
+            storage=storage,
             source=name,
         ),
         problems,
     )
+
+
+def _telegram(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> TelegramConfig:
+    if "telegram" not in top:
+        return TelegramConfig()
+    values = check_mapping(doc, ("telegram",), TELEGRAM_FIELDS, "telegram", problems, what="telegram")
+    mode = values.get("mode", "polling")
+    if mode not in MODES:
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("telegram", "mode")),
+                f"'{mode}' is not a mode.",
+                "Use polling (the default) or webhook.",
+                "telegram → mode",
+            )
+        )
+    hook: dict[str, Any] = {}
+    if "webhook" in values:
+        hook = check_mapping(
+            doc, ("telegram", "webhook"), WEBHOOK_FIELDS, "telegram → webhook", problems, what="webhook"
+        )
+        port = hook.get("port", 8443)
+        if not 1 <= port <= 65535:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line(("telegram", "webhook", "port")),
+                    f"port {port} is not a valid port.",
+                    "Use a number from 1 to 65535, e.g. 8443.",
+                    "telegram → webhook → port",
+                )
+            )
+    if mode == "webhook" and not hook.get("public_url"):
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("telegram", "mode")),
+                "webhook mode needs webhook.public_url.",
+                "Add the https address Telegram should call, or use mode: polling.",
+                "telegram → mode",
+            )
+        )
+    return TelegramConfig(
+        token=values.get("token", "").strip(),
+        base_url=values.get("base_url", "").strip(),
+        mode=mode,
+        webhook=WebhookConfig(**hook),
+        admin_chat_id=values.get("admin_chat_id"),
+    )
+
+
+def _storage(doc: YamlDoc, top: dict[str, Any], base: Path, problems: list[Problem]) -> StorageConfig:
+    if "storage" not in top:
+        return StorageConfig(path=base / StorageConfig().path)
+    values = check_mapping(doc, ("storage",), STORAGE_FIELDS, "storage", problems, what="storage")
+    return StorageConfig(
+        path=base / values.get("path", str(StorageConfig().path)),
+        pseudonym_key=values.get("pseudonym_key", ""),
+    )
+
+
+def telegram_token(config: Config) -> str:
+    """The bot token: $TELEGRAM_BOT_TOKEN first, then telegram.token in the config."""
+    return os.environ.get(TOKEN_ENV, "").strip() or config.telegram.token
 
 
 def _matching(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> MatchSettings | None:

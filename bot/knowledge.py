@@ -60,6 +60,22 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "empty": _CONTACT_PLACEHOLDERS,
     "no_words": _CONTACT_PLACEHOLDERS,
     "entry_gone": _CONTACT_PLACEHOLDERS,
+    # Telegram
+    "welcome": _CONTACT_PLACEHOLDERS,
+    "welcome_parents": _CONTACT_PLACEHOLDERS,
+    "welcome_professionals": _CONTACT_PLACEHOLDERS,
+    "help": _CONTACT_PLACEHOLDERS,
+    "privacy": _CONTACT_PLACEHOLDERS,
+    "contact_intro": _CONTACT_PLACEHOLDERS,
+    "text_only": _CONTACT_PLACEHOLDERS,
+    "error_apology": _CONTACT_PLACEHOLDERS,
+    "feedback_thanks": frozenset(),
+    "topics_title": frozenset(),
+    "topic_title": frozenset({"onderwerp"}),
+    "back": frozenset(),
+    "next_page": frozenset(),
+    "previous_page": frozenset(),
+    "inline_empty": frozenset(),
 }
 
 AUDIENCES = ("parents", "professionals", "both")
@@ -350,6 +366,30 @@ def require_knowledge(directory: Path) -> Knowledge:
     return result.knowledge
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[•\-*/]|\d+[.)])\s*")
+
+
+def reflow(text: str) -> str:
+    """Join the lines staff wrapped in their editor; keep blank lines and list items.
+
+    Phones wrap text themselves: a line break in the middle of a sentence shows as a
+    ragged line. A line starting with •, -, *, / or '1.' starts a new line.
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines: list[str] = []
+        for raw in block.splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            if lines and not _LIST_ITEM.match(line) and not lines[-1].endswith(":"):
+                lines[-1] = f"{lines[-1]} {line}"
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 # --- FAQ entries -------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -440,7 +480,7 @@ def _load_entry(
                 label,
             )
         )
-    answer = values.get("answer", "").strip()
+    answer = reflow(values.get("answer", ""))
     if answer and placeholders is not None:
         answer, placeholder_ok = _fill_placeholders(answer, placeholders, doc, at_line("answer"), label, problems)
         ok = ok and placeholder_ok
@@ -856,7 +896,7 @@ def _load_crisis(doc: YamlDoc | None, problems: list[Problem]) -> Crisis | None:
         phrases.extend(p for p in items if fold(p))
     if len(top) < len(CRISIS_FIELDS) or not lines or not phrases:
         return None
-    return Crisis(intro=top["intro"].strip(), lines=tuple(lines), phrases=tuple(phrases))
+    return Crisis(intro=reflow(top["intro"]), lines=tuple(lines), phrases=tuple(phrases))
 
 
 def _load_smalltalk(
@@ -876,7 +916,7 @@ def _load_smalltalk(
             what="a smalltalk intent",
         )
         if len(values) == len(SMALLTALK_INTENT_FIELDS):
-            intents.append(SmalltalkIntent(values["name"], tuple(values["phrases"]), values["reply"].strip()))
+            intents.append(SmalltalkIntent(values["name"], tuple(values["phrases"]), reflow(values["reply"])))
     fillers = frozenset(fold(w) for w in top.get("fillers", []) or [])
     if "intents" not in top:
         return None, fillers
@@ -920,4 +960,4 @@ def _load_messages(doc: YamlDoc | None, contacts: Contacts | None, problems: lis
             ok = False
     if not ok or contacts is None:
         return None
-    return Messages(texts={k: v.strip() for k, v in values.items()}, contact_values=contacts.placeholders())
+    return Messages(texts={k: reflow(v) for k, v in values.items()}, contact_values=contacts.placeholders())

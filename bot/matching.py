@@ -63,6 +63,7 @@ class MatchSettings:
     ambiguity_margin: float = 1.0
     max_choices: int = 3
     candidate_limit: int = 60
+    prefilter_limit: int = 4000
     fuzzy_set_share: float = 0.5
     fuzzy_weight: float = 0.35
     coverage_weight: float = 0.45
@@ -117,6 +118,7 @@ class Matcher:
         self._phrasing_source: list[str] = []  # the phrasing as staff wrote it
         self._phrasing_entry: list[int] = []
         self._phrasing_terms: list[frozenset[str]] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)  # term → phrasings that use it
         self._entry_terms: list[frozenset[str]] = []
         self._entry_phrasing_ids: list[tuple[int, ...]] = []
         self._answer_terms: list[frozenset[str]] = []
@@ -132,6 +134,8 @@ class Matcher:
                 self._phrasing_source.append(phrasing)
                 self._phrasing_entry.append(index)
                 self._phrasing_terms.append(frozenset(terms))
+                for term in set(terms):
+                    self._postings[term].append(len(self._phrasing_text) - 1)
                 union.update(terms)
             self._entry_phrasing_ids.append(tuple(range(first, len(self._phrasing_text))))
             answer_terms = frozenset(self.normaliser.analyse(entry.answer, correct=False).terms)
@@ -142,6 +146,8 @@ class Matcher:
         n = max(len(self.entries), 1)
         self._idf = {term: math.log(1 + n / count) for term, count in df.items()}
         self._max_idf = math.log(1 + n)
+        # Known in advance: how much each phrasing's own terms weigh (for precision).
+        self._phrasing_total = [sum(self._idf[t] for t in terms) for terms in self._phrasing_terms]
         logger.debug("Indexed %d phrasings of %d entries", len(self._phrasing_text), len(self.entries))
 
     @property
@@ -161,10 +167,28 @@ class Matcher:
             return MatchResult(analysis, ())
         s = self.settings
         query = " ".join(analysis.terms)
-        found = process.extract(
-            query, self._phrasing_text, scorer=fuzz.token_set_ratio, processor=None, limit=s.candidate_limit
+        # Only phrasings that share a term with the question can cover any of it, and an
+        # entry that covers nothing is never offered: scanning just those loses nothing.
+        # The rarest terms go first; a very common term may be left out past the limit.
+        shared_terms = sorted(
+            (t for t in set(analysis.terms) if t in self._postings), key=lambda t: len(self._postings[t])
         )
-        entry_indexes = dict.fromkeys(self._phrasing_entry[p_index] for _t, _s, p_index in found)
+        pool: set[int] = set()
+        for term in shared_terms:
+            if pool and len(pool) + len(self._postings[term]) > s.prefilter_limit:
+                break
+            pool.update(self._postings[term])
+        if not pool:
+            return MatchResult(analysis, ())
+        pool_ids = sorted(pool)
+        found = process.extract(
+            query,
+            [self._phrasing_text[p] for p in pool_ids],
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            limit=s.candidate_limit,
+        )
+        entry_indexes = dict.fromkeys(self._phrasing_entry[pool_ids[i]] for _t, _s, i in found)
 
         q_terms = list(dict.fromkeys(analysis.terms))
         weights = {t: self.weight(t) for t in q_terms}
@@ -187,13 +211,15 @@ class Matcher:
             best_part, fuzzy, precision, coverage, p_best = -1.0, 0.0, 0.0, 0.0, 0
             share = s.phrasing_coverage_share
             for p_index in self._entry_phrasing_ids[e_index]:
+                if p_index not in pool:
+                    continue  # shares no term with the question: cannot be the closest phrasing
                 text = self._phrasing_text[p_index]
                 fz = s.fuzzy_set_share * fuzz.token_set_ratio(query, text, processor=None) + (
                     1 - s.fuzzy_set_share
                 ) * fuzz.token_sort_ratio(query, text, processor=None)
                 own = self._phrasing_terms[p_index]
-                own_total = sum(self.weight(t) for t in own)
-                shared = sum(self.weight(t) for t in own if t in weights)
+                own_total = self._phrasing_total[p_index]
+                shared = sum(weights[t] for t in own if t in weights)
                 prec = shared / own_total if own_total else 0.0
                 cov = share * shared / total + (1 - share) * entry_coverage
                 part = s.fuzzy_weight * fz + 100 * (s.precision_weight * prec + s.coverage_weight * cov)
