@@ -283,7 +283,7 @@ def _matching(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Mat
             error(
                 doc.file,
                 doc.line(("matching", "clarify_threshold")),
-                f"clarify_threshold ({clarify}) is higher than answer_threshold ({answer}).",
+                f"clarify_threshold ({clarify:g}) is higher than answer_threshold ({answer:g}).",
                 "The clarify threshold is the lower edge of the band below answering; make it lower.",
                 "matching → clarify_threshold",
             )

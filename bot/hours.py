@@ -141,7 +141,7 @@ def parse_intervals(text: str) -> tuple[Interval, ...]:
     if cleaned in {"closed", "gesloten", ""}:
         return ()
     intervals: list[Interval] = []
-    for part in cleaned.split(","):
+    for part in (p for p in cleaned.split(",") if p.strip()):
         pieces = [p.strip() for p in part.replace("–", "-").split("-")]
         if len(pieces) != 2:
             raise ValueError(f"'{part.strip()}' is not a time range like 09:00-17:00")

@@ -153,6 +153,7 @@ class Entry:
     source: str
     file: str
     line: int
+    phrasing_lines: tuple[int, ...] = field(default=(), compare=False)  # the line of each phrasing
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -320,13 +321,22 @@ def load_knowledge(directory: Path) -> LoadResult:
                     "Rename it to end in .yaml if it holds FAQ entries, or move it elsewhere.",
                 )
             )
-    placeholder_values = contacts.placeholders() if contacts else None
+    # With broken contacts, answers are still checked, with stand-in values of a typical length.
+    placeholder_values = contacts.placeholders() if contacts else dict.fromkeys(_CONTACT_PLACEHOLDERS, "x" * 25)
     entries: list[Entry] = []
+    seen_ids: set[str] = set()  # ids of every entry, also the ones with errors
+    unreadable = False
     for path in faq_paths:
         doc, found = read_yaml(path, display_path(path))
         problems.extend(found)
-        if doc is not None:
+        if doc is None:
+            unreadable = True
+        else:
             entries.extend(_load_faq_file(doc, placeholder_values, problems))
+            raw = doc.data.get("entries") if isinstance(doc.data, dict) else None
+            for item in raw if isinstance(raw, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    seen_ids.add(item["id"])
     if not faq_paths:
         problems.append(
             error(
@@ -336,7 +346,7 @@ def load_knowledge(directory: Path) -> LoadResult:
                 "Add a .yaml file with 'entries:'.",
             )
         )
-    _check_across_entries(entries, problems)
+    _check_across_entries(entries, problems, seen_ids, check_related=not unreadable)
 
     problems.sort(key=sort_key)
     files = tuple(display_path(p) for p in faq_paths) + tuple(f"{dir_name}/{n}" for n in DATA_FILES)
@@ -439,12 +449,6 @@ def _load_entry(
             )
         )
         ok = False
-    for key in ("question", "answer", "topic", "source"):
-        if key in values and not values[key].strip():
-            problems.append(
-                error(doc.file, at_line(key), f"'{key}' is empty.", f"Write the {key} after '{key}:'.", label)
-            )
-            ok = False
     question = " ".join(values.get("question", "").split())
     if len(question) > MAX_QUESTION_CHARS:
         problems.append(
@@ -522,6 +526,10 @@ def _load_entry(
         source=values["source"].strip(),
         file=doc.file,
         line=line,
+        phrasing_lines=(
+            at_line("question"),
+            *(doc.line((*path, "alternates", i)) or line for i in range(len(alternates))),
+        ),
     )
 
 
@@ -562,8 +570,14 @@ def _fill_placeholders(
         return answer, False
 
 
-def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None:
-    """Duplicate ids, dangling `related`, repeated and near-duplicate phrasings, odd topics."""
+def _check_across_entries(
+    entries: list[Entry], problems: list[Problem], seen_ids: set[str], check_related: bool = True
+) -> None:
+    """Duplicate ids, dangling `related`, repeated and near-duplicate phrasings, odd topics.
+
+    `related` may point at an entry that has errors of its own (those are reported there);
+    when an FAQ file cannot be read at all, its ids are unknown and `related` is not checked.
+    """
     first_seen: dict[str, Entry] = {}
     for entry in entries:
         if entry.id in first_seen:
@@ -592,7 +606,7 @@ def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None
                         f"entry '{entry.id}'",
                     )
                 )
-            elif rel not in first_seen:
+            elif check_related and rel not in first_seen and rel not in seen_ids:
                 guess = nearest(rel, ids, max_distance=4)
                 problems.append(
                     error(
@@ -606,22 +620,24 @@ def _check_across_entries(entries: list[Entry], problems: list[Problem]) -> None
                 )
 
     # The same phrasing (after folding case, accents and punctuation) under two entries.
-    owners: dict[str, list[Entry]] = defaultdict(list)
+    owners: dict[str, list[tuple[Entry, int]]] = defaultdict(list)
     for entry in entries:
-        for phrasing in dict.fromkeys(fold(p) for p in entry.phrasings):
-            if phrasing:
-                owners[phrasing].append(entry)
+        lines = entry.phrasing_lines or (entry.line,) * len(entry.phrasings)
+        for text, line in zip(entry.phrasings, lines, strict=False):
+            folded_text = fold(text)
+            if folded_text and all(e.id != entry.id for e, _ in owners[folded_text]):
+                owners[folded_text].append((entry, line))
     for phrasing, found in owners.items():
-        distinct = list(dict.fromkeys(e.id for e in found))
+        distinct = [e.id for e, _ in found]
         if len(distinct) > 1:
-            first = found[0]
+            first, first_line = found[0]
             problems.append(
                 error(
-                    found[1].file,
-                    found[1].line,
+                    found[1][0].file,
+                    found[1][1],
                     f"the phrasing '{phrasing}' appears under '{distinct[0]}' and '{distinct[1]}'.",
                     f"A phrasing can lead to one entry only; remove it from one of them (see also {first.file}, "
-                    f"line {first.line}).",
+                    f"line {first_line}).",
                     f"entry '{distinct[1]}'",
                 )
             )

@@ -45,7 +45,7 @@ def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return f"'{str(value).lower()}'"
     if isinstance(value, (int, float)):
-        return "a number"
+        return f"the number {value:g}"
     if isinstance(value, str):
         return "a piece of text"
     if isinstance(value, list):
@@ -122,10 +122,21 @@ def check_mapping(
         field = by_name[key_s]
         if item is None and not field.required:
             continue
+        if field.required and (item is None or (isinstance(item, str) and not item.strip())):
+            problems.append(
+                error(
+                    doc.file,
+                    key_line,
+                    f"'{key_s}' is empty.",
+                    f"Write {KIND_WORDS[field.kind]} after '{key_s}:'.",
+                    at,
+                )
+            )
+            continue
         if field.kind == "text_list" and isinstance(item, list):
             bad = [(i, v) for i, v in enumerate(item) if not isinstance(v, str)]
             for index, bad_item in bad:
-                shown = str(bad_item).lower() if isinstance(bad_item, bool) else str(bad_item)
+                shown = doc.raw.get((*path, key_s, index), str(bad_item))
                 problems.append(
                     error(
                         doc.file,
@@ -152,19 +163,7 @@ def check_mapping(
             continue
         good[key_s] = item
     for field in fields:
-        if field.required and value.get(field.name) is None and field.name not in good:
-            if field.name in value:  # present but wrong type or empty: already reported or empty
-                if value[field.name] is None:
-                    problems.append(
-                        error(
-                            doc.file,
-                            doc.line((*path, field.name)),
-                            f"'{field.name}' is empty.",
-                            f"Write {KIND_WORDS[field.kind]} after '{field.name}:'.",
-                            at,
-                        )
-                    )
-                continue
+        if field.required and field.name not in value:
             example = f" For example: {field.name}: {field.example}" if field.example else ""
             problems.append(
                 error(

@@ -175,7 +175,8 @@ class Storage:
                 logger.error("Storage disabled: %s", exc)
             else:
                 logger.exception(
-                    "Storage disabled: cannot open the database %s; the bot keeps answering but remembers nothing",
+                    "Storage disabled: cannot use the database %s or its key file; "
+                    "the bot keeps answering but remembers nothing",
                     path,
                 )
             if db is not None:

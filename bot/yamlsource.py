@@ -25,6 +25,7 @@ class YamlDoc:
     file: str
     data: Any
     lines: dict[PathKey, int] = field(default_factory=dict)
+    raw: dict[PathKey, str] = field(default_factory=dict)  # scalars as typed, e.g. 'no' for False
 
     def line(self, path: PathKey) -> int | None:
         """The line of `path`, or of its nearest parent that has one."""
@@ -54,28 +55,66 @@ def _walk(node: yaml.Node, path: PathKey, doc: YamlDoc, problems: list[Problem])
             seen[key] = line
             doc.lines[(*path, key)] = line
             _walk(value_node, (*path, key), doc, problems)
+    elif isinstance(node, yaml.ScalarNode):
+        doc.raw[path] = str(node.value)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             doc.lines[(*path, index)] = item.start_mark.line + 1
             _walk(item, (*path, index), doc, problems)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but an impossible date (2026-13-31) is a marked error, not a crash."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"'{node.value}' is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+# PyYAML's words for common slips, in words staff recognise.
+_PLAIN_WORDS = (
+    ("while scanning a quoted scalar", "a quote is opened but never closed"),
+    ("mapping values are not allowed here", "there is a ': ' inside a text"),
+    ("expected <block end>", "this line is indented differently from the lines around it"),
+    ("did not find expected '-' indicator", "this line is indented differently from the list around it"),
+    ("did not find expected key", "this line is indented differently from the keys around it"),
+    ("found character '\\t'", "a tab is used for indentation; use spaces"),
+    ("found duplicate anchor", "an '&' is used twice"),
+)
+
+
+def _plain(exc: yaml.MarkedYAMLError) -> str:
+    said = f"{exc.context or ''} {exc.problem or ''}"
+    for jargon, plain in _PLAIN_WORDS:
+        if jargon in said:
+            return plain
+    return (exc.problem or exc.context or "the file cannot be read").strip()
+
+
 def parse_yaml(text: str, file: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse `text`; on a syntax error return no document and one problem with its line."""
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed quote is only noticed at the end of the file; the quote itself is the
+        # context mark, which is the line staff need to look at.
+        unclosed = isinstance(exc, yaml.scanner.ScannerError) and "quoted scalar" in (exc.context or "")
+        mark = (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = exc.problem or exc.context or "the file cannot be read"
         return None, [
             error(
                 file,
                 line,
-                f"YAML syntax error: {what}.",
+                f"YAML syntax error: {_plain(exc)}.",
                 "Check this line and the one above it: indentation must line up with the "
                 "lines around it, a text containing ': ' or starting with a quote, '-', '{' or '[' "
                 "must be put between double quotes, and quotes must be closed.",

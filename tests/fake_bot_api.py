@@ -46,6 +46,7 @@ Limits (on purpose)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import itertools
@@ -336,12 +337,12 @@ class FakeBotApi:
         self._closing = False
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((HOST, 0))
-            site = web.SockSite(runner, sock, shutdown_timeout=1.0)
+            site = web.SockSite(runner, sock)
             await site.start()
         except BaseException:
             sock.close()
@@ -357,10 +358,8 @@ class FakeBotApi:
             return
         self._closing = True
         self._notify()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(runner.cleanup(), timeout=5.0)
-        except TimeoutError:
-            pass
 
     @property
     def port(self) -> int:
@@ -458,6 +457,8 @@ class FakeBotApi:
         when nothing matches within ``timeout`` seconds.
         """
         wanted = method.lower()
+        suffix = " matching the predicate" if predicate is not None else ""
+        suffix += " not returned before" if self._consumed else ""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -470,7 +471,7 @@ class FakeBotApi:
                     return call
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise AssertionError(self._timeout_message(f"a {method} call matching the predicate", timeout))
+                raise AssertionError(self._timeout_message(f"{method} call{suffix}", timeout))
             await self._wait_change(remaining)
 
     async def wait_for_calls(
@@ -486,7 +487,7 @@ class FakeBotApi:
                 return found
             remaining = deadline - loop.time()
             if remaining <= 0:
-                what = f"{count} {method} calls matching the predicate (got {len(found)})"
+                what = f"{count} {method} calls{' matching the predicate' if predicate else ''} (got {len(found)})"
                 raise AssertionError(self._timeout_message(what, timeout))
             await self._wait_change(remaining)
 
@@ -505,10 +506,8 @@ class FakeBotApi:
 
     async def _wait_change(self, timeout: float) -> None:
         event = self._changed
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout=max(0.0, timeout))
-        except TimeoutError:
-            pass
 
     # ------------------------------------------------------------------ test data: users, chats, files
 
@@ -894,7 +893,7 @@ class FakeBotApi:
                 if isinstance(value, web.FileField):
                     files[key] = UploadedFile(key, value.filename, value.content_type, value.file.read())
                 else:
-                    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+                    text = value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) else value
                     params[key] = _decode_value(key, text)
         else:
             await request.read()

@@ -254,6 +254,7 @@ def test_clock(time: dt.time, expected: str) -> None:
         ("9-17", NINE_TO_FIVE),
         (" 09:00 - 17:00 ", NINE_TO_FIVE),
         ("09:00–17:00", NINE_TO_FIVE),  # an en dash, as word processors write it
+        ("09:00-17:00,", NINE_TO_FIVE),  # a stray trailing comma is harmless
         (
             "09:00-12:30, 13:30-17:00",
             ((dt.time(9), dt.time(12, 30)), (dt.time(13, 30), dt.time(17))),
@@ -282,7 +283,6 @@ def test_parse_intervals_accepts(text: str, expected: tuple[Interval, ...]) -> N
         ("25:00-26:00", "'25:00' is not a time like 09:00"),
         ("09:60-10:00", "'09:60' is not a time like 09:00"),
         ("nine-five", "'nine' is not a time like 09:00"),
-        ("09:00-17:00,", "'' is not a time range like 09:00-17:00"),
         ("open", "'open' is not a time range like 09:00-17:00"),
     ],
 )

@@ -282,10 +282,10 @@ def test_wrong_type_for_alternates(kdir: Path) -> None:
 @pytest.mark.parametrize(
     ("written", "message"),
     [
-        ("no", "item 10 of 'alternates' (false) is read as 'false', not as text."),
-        ("yes", "item 10 of 'alternates' (true) is read as 'true', not as text."),
-        ("off", "item 10 of 'alternates' (false) is read as 'false', not as text."),
-        ("1998", "item 10 of 'alternates' (1998) is read as a number, not as text."),
+        ("no", "item 10 of 'alternates' (no) is read as 'false', not as text."),
+        ("yes", "item 10 of 'alternates' (yes) is read as 'true', not as text."),
+        ("off", "item 10 of 'alternates' (off) is read as 'false', not as text."),
+        ("1998", "item 10 of 'alternates' (1998) is read as the number 1998, not as text."),
     ],
 )
 def test_alternate_that_yaml_does_not_read_as_text(kdir: Path, written: str, message: str) -> None:
@@ -370,7 +370,7 @@ def test_empty_answer(kdir: Path, empty: str) -> None:
             JOS_SHOWN,
             entry_line(kdir, JOS, ENTRY, "answer"),
             "'answer' is empty.",
-            "Write the answer after 'answer:'.",
+            "Write a piece of text after 'answer:'.",
             AT_ENTRY,
         ),
     )
@@ -439,12 +439,12 @@ def test_same_phrasing_under_two_entries(kdir: Path, written: str) -> None:
     # The question of 'jongerenwerk-wat-doet'; case and punctuation do not make it different.
     edit_entry(kdir, JOS, ENTRY, "      - meedoen aan jos als docent\n", f"      - {written}\n")
     result = check(kdir)
-    other_line = entry_line(kdir, "faq-jongerenwerk.yaml", "jongerenwerk-wat-doet")
+    other_line = entry_line(kdir, "faq-jongerenwerk.yaml", "jongerenwerk-wat-doet", "question")
     assert_errors(
         result,
         error(
             JOS_SHOWN,
-            entry_line(kdir, JOS, ENTRY),
+            line_of(kdir, JOS, f"      - {written}"),
             "the phrasing 'wat doet een jongerenwerker' appears under 'jongerenwerk-wat-doet' and 'jos-voor-wie'.",
             "A phrasing can lead to one entry only; remove it from one of them (see also "
             f"knowledge/faq-jongerenwerk.yaml, line {other_line}).",
@@ -563,7 +563,7 @@ def test_yaml_syntax_error_points_at_the_line(
     expected = error(
         f"knowledge/{name}",
         line_of(kdir, name, needle),
-        f"YAML syntax error: expected <block end>, but found {found}.",
+        "YAML syntax error: this line is indented differently from the lines around it.",
         YAML_HINT,
     )
     # A broken FAQ file loses its entries, so other files may get follow-up reports; this file gets one.
@@ -639,7 +639,7 @@ def test_office_hours_as_a_number(kdir: Path) -> None:
         error(
             "knowledge/contacts.yaml",
             line_of(kdir, "contacts.yaml", "friday:"),
-            "'friday' should be a piece of text, but it is a number.",
+            "'friday' should be a piece of text, but it is the number 9.",
             "Write a piece of text after 'friday:'. For example: friday: \"09:00-17:00\"",
             "office_hours",
         ),
@@ -852,7 +852,6 @@ def test_check_reports_all_problems_in_one_pass(kdir: Path) -> None:
 # --- known weak spots: these document behaviour that should change ---------------------
 
 
-@pytest.mark.xfail(raises=ValueError, strict=True, reason="an impossible date crashes the check")
 def test_closing_day_that_is_an_impossible_date(kdir: Path) -> None:
     edit(kdir, "contacts.yaml", "  - 2026-12-31", "  - 2026-13-31")
     result = check(kdir)
@@ -860,7 +859,6 @@ def test_closing_day_that_is_an_impossible_date(kdir: Path) -> None:
     assert [p.line for p in result.problems] == [line_of(kdir, "contacts.yaml", "  - 2026-13-31")]
 
 
-@pytest.mark.xfail(strict=True, reason="an unclosed quote is reported at the end of the file")
 def test_unclosed_quote_points_at_the_quote(kdir: Path) -> None:
     edit_entry(kdir, JOS, ENTRY, "      - doelgroep van het jos traject\n", '      - "doelgroep van het jos traject\n')
     result = check(kdir)
@@ -869,14 +867,12 @@ def test_unclosed_quote_points_at_the_quote(kdir: Path) -> None:
     assert problem.line == line_of(kdir, JOS, '- "doelgroep van het jos traject')
 
 
-@pytest.mark.xfail(strict=True, reason="'answer:' with nothing after it is reported twice")
 def test_answer_with_nothing_after_it_is_reported_once(kdir: Path) -> None:
     replace_key(kdir, JOS, ENTRY, "answer", "    answer:\n")
     result = check(kdir)
     assert len(result.problems) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="a broken entry makes every entry that lists it report a missing id")
 def test_broken_entry_is_not_reported_as_missing_in_related(kdir: Path) -> None:
     # Other entries list 'ouders-doorverwijzen' under `related`.
     edit_entry(kdir, "faq-ouders.yaml", "ouders-doorverwijzen", "    audience: parents\n", "    audience: ouders\n")
@@ -884,7 +880,6 @@ def test_broken_entry_is_not_reported_as_missing_in_related(kdir: Path) -> None:
     assert [p.message for p in result.problems] == ["'ouders' is not a valid audience."]
 
 
-@pytest.mark.xfail(strict=True, reason="an error in contacts.yaml hides placeholder errors in answers")
 def test_contacts_error_does_not_hide_answer_errors(kdir: Path) -> None:
     edit(kdir, "contacts.yaml", "timezone: Europe/Amsterdam", "timezone: Europe/Amsterdm")
     edit_entry(kdir, JOS, ENTRY, "via {telefoon} of {email}.", "via {telefon} of {email}.")
