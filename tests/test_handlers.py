@@ -40,7 +40,8 @@ async def app(knowledge: Knowledge, tmp_path: Any) -> AsyncIterator[tuple[App, O
         clock=lambda: OPEN_MOMENT,
     )
     async with application:
-        await application.post_init(application)  # type: ignore[misc]
+        assert application.post_init is not None
+        await application.post_init(application)
         yield application, request, storage
     await storage.close()
 

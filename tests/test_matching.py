@@ -154,7 +154,7 @@ def test_candidates_are_ranked_and_scored(engine: Engine) -> None:
 
 def test_thresholds_come_from_settings(knowledge: Knowledge) -> None:
     question = "hoe werken jongerenwerk en politie samen"
-    strict = dataclasses.replace(MatchSettings(), answer_threshold=100, clarify_threshold=99.9)
+    strict = dataclasses.replace(MatchSettings(), answer_threshold=100, clarify_threshold=100, min_evidence=100)
     result = Matcher(knowledge, strict).match(question)
     assert decide(result, strict).kind in {"none", "clarify"}
     lenient = dataclasses.replace(MatchSettings(), answer_threshold=1, clarify_threshold=0, ambiguity_margin=0)

@@ -1,0 +1,176 @@
+"""End to end: the bot's real polling loop against a fake Bot API server on 127.0.0.1.
+
+`build_application` is used exactly as `make run` uses it, with only the server address
+(the `telegram.base_url` option for a self-hosted Bot API) pointing at the fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config, StorageConfig, TelegramConfig
+from bot.knowledge import Knowledge
+from bot.storage import Storage
+from bot.telegram_app import build_application
+from tests.conftest import OPEN_MOMENT
+from tests.fake_bot_api import DEFAULT_TOKEN, Call, FakeBotApi
+
+CHAT = 555
+AnyApp = Any
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+
+def make_config(server: FakeBotApi, tmp_path: Path) -> Config:
+    return Config(
+        telegram=TelegramConfig(token=DEFAULT_TOKEN, base_url=server.base_url),
+        storage=StorageConfig(path=tmp_path / "bot.sqlite3", pseudonym_key="test-key"),
+    )
+
+
+@asynccontextmanager
+async def running_bot(config: Config, knowledge: Knowledge) -> AsyncIterator[AnyApp]:
+    """Start the bot as `run_polling` does (post_init, polling), and shut it down the same way."""
+    app = build_application(config, knowledge, clock=lambda: OPEN_MOMENT)
+    updater = app.updater
+    assert updater is not None
+    assert app.post_init is not None and app.post_shutdown is not None
+    async with app:
+        await app.post_init(app)
+        try:
+            await app.start()
+            await updater.start_polling(poll_interval=0, timeout=1)
+            yield app
+        finally:
+            if updater.running:
+                await updater.stop()
+            if app.running:
+                await app.stop()
+            await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=DEFAULT_TOKEN) as fake:
+        yield fake
+
+
+def to_chat(chat_id: int) -> Callable[[Call], bool]:
+    return lambda call: call.ok and call.chat_id == chat_id
+
+
+def buttons(call: Call) -> list[tuple[str, str]]:
+    markup = call.params.get("reply_markup") or {}
+    return [(b["text"], b.get("callback_data", "")) for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_a_question_gets_an_answer_and_buttons_work(
+    server: FakeBotApi, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    async with running_bot(make_config(server, tmp_path), knowledge):
+        commands = await server.wait_for_call("setMyCommands")
+        assert "onderwerpen" in str(commands.params["commands"])
+
+        server.push_text(CHAT, "hoe werken jongerenwerk en politie samen?")
+        answer = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert answer.params["parse_mode"] == "HTML"
+        assert answer.text and answer.text.startswith("<b>")
+        labels = [label for label, _ in buttons(answer)]
+        assert labels[-2:] == ["👍", "👎"]
+
+        related = next(data for _, data in buttons(answer) if data.startswith("a|"))
+        server.push_callback(CHAT, related)
+        await server.wait_for_call("answerCallbackQuery")
+        chosen = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        entry = knowledge.get(related.split("|")[1])
+        assert entry is not None and chosen.text and entry.question in chosen.text
+
+        server.push_callback(CHAT, f"f|0|{entry.id}")
+        thanks = await server.wait_for_call("answerCallbackQuery")
+        assert thanks.params.get("text") == "Dank je voor je reactie!"
+        escalation = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert escalation.text and "Jammer dat ik je niet verder kon helpen" in escalation.text
+        assert "+31 70 333 4558" in escalation.text
+
+
+async def test_topic_menu_navigation(server: FakeBotApi, tmp_path: Path, knowledge: Knowledge) -> None:
+    async with running_bot(make_config(server, tmp_path), knowledge):
+        server.push_command(CHAT, "onderwerpen")
+        menu = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert menu.text == "Kies een onderwerp:"
+        topic_label, topic_data = buttons(menu)[0]
+
+        server.push_callback(CHAT, topic_data)
+        page = await server.wait_for_call("editMessageText", to_chat(CHAT))
+        assert page.text == f"Vragen over {topic_label}:"
+        question_label, question_data = buttons(page)[0]
+
+        server.push_callback(CHAT, question_data)
+        answer = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert answer.text and question_label in answer.text
+
+        last_menu = server.sent_messages(CHAT)[-2]
+        server.push_callback(CHAT, "T|0", message_id=last_menu["message_id"])
+        back = await server.wait_for_call("editMessageText", to_chat(CHAT))
+        assert back.text == "Kies een onderwerp:"
+
+
+async def test_a_flood_limit_429_delays_but_does_not_lose_the_reply(
+    server: FakeBotApi, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    async with running_bot(make_config(server, tmp_path), knowledge):
+        await server.wait_for_call("setMyCommands")
+        server.fail_next("sendMessage", status=429, retry_after=1)
+        server.push_text(CHAT, "wat doet een jongerenwerker?")
+        failed = await server.wait_for_call("sendMessage", lambda c: c.failed)
+        assert failed.status == 429
+        reply = await server.wait_for_call("sendMessage", to_chat(CHAT), timeout=8)
+        assert reply.text and "Wat doet een jongerenwerker?" in reply.text
+
+
+async def test_a_502_while_polling_is_survived(server: FakeBotApi, tmp_path: Path, knowledge: Knowledge) -> None:
+    async with running_bot(make_config(server, tmp_path), knowledge):
+        await server.wait_for_call("setMyCommands")
+        server.fail_next("getUpdates", status=502)
+        await server.wait_for_call("getUpdates", lambda c: c.failed)
+        server.push_text(CHAT, "wat is het mailadres van de advieslijn?")
+        reply = await server.wait_for_call("sendMessage", to_chat(CHAT), timeout=8)
+        assert reply.text and "platformjep@minszw.nl" in reply.text
+
+
+async def test_shutdown_keeps_what_was_stored(server: FakeBotApi, tmp_path: Path, knowledge: Knowledge) -> None:
+    config = make_config(server, tmp_path)
+    async with running_bot(config, knowledge):
+        server.push_text(CHAT, "school")  # clarify: stored for staff review
+        await server.wait_for_call("sendMessage", to_chat(CHAT))
+        server.push_text(CHAT, "hoe vraag ik een paspoort aan?")  # escalate
+        await server.wait_for_call("sendMessage", to_chat(CHAT))
+    # The bot has shut down (as after Ctrl-C); everything is on disk.
+    storage = await Storage.open(config.storage)
+    try:
+        questions = [q.question for q in await storage.review_questions()]
+        assert questions == ["hoe vraag ik een paspoort aan?", "school"]
+        assert await storage.outcome_counts() == {"clarify": 1, "escalate": 1}
+    finally:
+        await storage.close()
+
+
+async def test_stickers_and_edits_in_a_real_loop(server: FakeBotApi, tmp_path: Path, knowledge: Knowledge) -> None:
+    async with running_bot(make_config(server, tmp_path), knowledge):
+        server.push_text(CHAT, "hoi")
+        await server.wait_for_call("sendMessage", to_chat(CHAT))
+        server.push_edited(CHAT, "wat doet een jongerenwerker?")  # ignored
+        server.push_sticker(CHAT)
+        reply = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert reply.text and reply.text.startswith("Ik kan alleen tekst lezen")
+        assert len(server.sent_messages(CHAT)) == 2
