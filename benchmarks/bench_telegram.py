@@ -52,7 +52,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,9 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_echo(server: FakeBotApi) -> AnyApp:
-    app: AnyApp = Application.builder().token(TOKEN).base_url(server.base_url).base_file_url(server.base_file_url).build()
+    app: AnyApp = (
+        Application.builder().token(TOKEN).base_url(server.base_url).base_file_url(server.base_file_url).build()
+    )
     app.add_handler(MessageHandler(filters.TEXT, echo))
     return app
 
@@ -186,7 +188,7 @@ async def send_burst(server: FakeBotApi, burst: Sequence[tuple[int, str]]) -> tu
 
 
 @contextlib.asynccontextmanager
-async def polling(app: AnyApp) -> Any:
+async def polling(app: AnyApp) -> AsyncIterator[AnyApp]:
     """Run the app's real polling loop; always stop and shut it down."""
     updater = app.updater
     if updater is None:
@@ -210,8 +212,8 @@ def count_events(database: Path) -> int:
     return int(row[0])
 
 
-async def drive(server: FakeBotApi, app: AnyApp, plan: Plan) -> tuple[list[float], float, float, float, int]:
-    """Warm up, then send the plan; (latencies, wall s, cpu s, first measured call index, extra messages)."""
+async def drive(server: FakeBotApi, app: AnyApp, plan: Plan) -> tuple[list[float], float, float, int]:
+    """Warm up, then send the plan; (latencies in ms, wall s, CPU s, extra sendMessage calls)."""
     async with polling(app):
         warmup = [(WARMUP_CHAT + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(WARMUP_UPDATES)]
         await send_burst(server, warmup)
@@ -227,12 +229,12 @@ async def drive(server: FakeBotApi, app: AnyApp, plan: Plan) -> tuple[list[float
         cpu = time.process_time() - cpu_start
         await asyncio.sleep(0.05)  # a split reply's last part, if any, arrives now
         sent = sum(1 for c in server.calls[first_index:] if c.method == "sendMessage" and c.ok)
-    return latencies, last_reply - first_push, cpu, first_index, sent - plan.updates
+    return latencies, last_reply - first_push, cpu, sent - plan.updates
 
 
 async def run_echo(plan: Plan) -> RoundResult:
     async with FakeBotApi(token=TOKEN, record_get_updates=False) as server:
-        latencies, wall, cpu, _, extra = await drive(server, build_echo(server), plan)
+        latencies, wall, cpu, extra = await drive(server, build_echo(server), plan)
     return RoundResult("echo", plan.updates, tuple(latencies), wall, cpu, extra, None)
 
 
@@ -246,17 +248,16 @@ async def run_full(plan: Plan, base: Config, knowledge: Knowledge) -> RoundResul
                 raise RuntimeError(f"the benchmark storage could not be opened: {database}")
             try:
                 app = telegram_app.build_application(config, knowledge, storage=storage, token=TOKEN)
-                latencies, wall, cpu, _, extra = await drive(server, app, plan)
+                latencies, wall, cpu, extra = await drive(server, app, plan)
             finally:
                 await storage.close()  # shutdown closed it already; closing twice is safe
         events = count_events(database)
     return RoundResult("full", plan.updates, tuple(latencies), wall, cpu, extra, events)
 
 
-async def bounded(run: Callable[[], Any]) -> RoundResult:
+async def bounded(run: Callable[[], Awaitable[RoundResult]]) -> RoundResult:
     async with asyncio.timeout(ROUND_TIMEOUT):
-        result: RoundResult = await run()
-    return result
+        return await run()
 
 
 # --- reporting ---------------------------------------------------------------------------
@@ -443,10 +444,10 @@ async def benchmark(args: argparse.Namespace, config: Config, knowledge: Knowled
     print_summary(echo, echo_results)
     print_summary(full, full_results)
     ratio = print_comparison(echo, full)
-    met = print_target(ratio)
+    print_target(ratio)
     if args.profile:
         await profile_full(plan, config, knowledge)
-    return 0 if met else 1
+    return 0
 
 
 def main() -> int:

@@ -292,3 +292,29 @@ async def test_errors_are_logged_and_the_user_gets_an_apology(
     # ... the apology and the admin notice were attempted after it.
     chats = [p["chat_id"] for p in request.sent()]
     assert chats[-2:] == [1001, -100] or chats[-1] == -100
+
+
+async def test_topic_pages_and_audience_order(app: tuple[App, OfflineRequest, Storage]) -> None:
+    application, request, storage = app
+    engine = application.bot_data["engine"]
+    index = next(i for i, t in enumerate(engine.knowledge.topics) if t == "Het JOS-traject")
+    await application.process_update(callback_update(application.bot, f"t|{index}|0"))
+    first = request.sent("editMessageText")[-1]
+    assert ("Meer »", f"t|{index}|1") in buttons(first)
+    await application.process_update(callback_update(application.bot, f"t|{index}|1"))
+    second = request.sent("editMessageText")[-1]
+    assert ("« Vorige", f"t|{index}|0") in buttons(second)
+    questions = [label for label, data in buttons(first) + buttons(second) if data.startswith("a|")]
+    assert len(questions) == len(set(questions)) == 7
+    # After /start ouders, entries for parents come first.
+    await storage.set_preference(1001, "audience", "parents")
+    await application.process_update(callback_update(application.bot, f"t|{index}|0"))
+    ordered = [data[2:] for _, data in buttons(request.sent("editMessageText")[-1]) if data.startswith("a|")]
+    audiences = [engine.knowledge.get(i).audience for i in ordered]
+    assert audiences == sorted(audiences, key=lambda a: a not in {"parents", "both"})
+
+
+async def test_a_stale_topic_index_shows_the_topic_list(app: tuple[App, OfflineRequest, Storage]) -> None:
+    application, request, _ = app
+    await application.process_update(callback_update(application.bot, "t|99|0"))
+    assert request.sent("editMessageText")[-1]["text"] == "Kies een onderwerp:"

@@ -174,3 +174,54 @@ async def test_stickers_and_edits_in_a_real_loop(server: FakeBotApi, tmp_path: P
         reply = await server.wait_for_call("sendMessage", to_chat(CHAT))
         assert reply.text and reply.text.startswith("Ik kan alleen tekst lezen")
         assert len(server.sent_messages(CHAT)) == 2
+
+
+def test_run_polls_by_default(monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge, tmp_path: Path) -> None:
+    from telegram.ext import Application
+
+    from bot import telegram_app
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(Application, "run_polling", lambda self, **kw: seen.update(kw, mode="polling"))
+    config = Config(telegram=TelegramConfig(token="1:T"), storage=StorageConfig(path=tmp_path / "db.sqlite3"))
+    telegram_app.run(config, knowledge)
+    assert seen["mode"] == "polling" and seen["bootstrap_retries"] == -1
+
+
+def test_run_webhook_mode(monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge, tmp_path: Path) -> None:
+    from telegram.ext import Application
+
+    from bot import telegram_app
+    from bot.config import WebhookConfig
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: seen.update(kw))
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "from-env")
+    hook = WebhookConfig(listen="127.0.0.1", port=8443, url_path="tg", public_url="https://bot.example.org/tg")
+    config = Config(
+        telegram=TelegramConfig(token="1:T", mode="webhook", webhook=hook),
+        storage=StorageConfig(path=tmp_path / "db.sqlite3"),
+    )
+    telegram_app.run(config, knowledge)
+    assert (seen["listen"], seen["port"], seen["url_path"]) == ("127.0.0.1", 8443, "tg")
+    assert seen["webhook_url"] == "https://bot.example.org/tg" and seen["secret_token"] == "from-env"
+
+
+def test_make_run_with_a_token_starts_telegram(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import cli, telegram_app
+
+    started: list[str] = []
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:FROM-ENV")
+    monkeypatch.setattr(telegram_app, "run", lambda config, knowledge: started.append("telegram"))
+    assert cli.main(["run"]) == 0
+    assert started == ["telegram"]
+
+
+def test_the_environment_token_wins_over_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.config import telegram_token
+
+    config = Config(telegram=TelegramConfig(token="1:FILE"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert telegram_token(config) == "1:FILE"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:ENV")
+    assert telegram_token(config) == "1:ENV"
