@@ -25,9 +25,11 @@ Throughput is updates / (last reply - first push). `concurrent_updates` is left 
 (one update at a time) for both bots, so they do the same work in the same order.
 
 At the end it prints the target: full bot throughput >= 0.8 x echo bot throughput (medians over
-the rounds). With --profile it then runs one more full-bot round under cProfile (the fake server
-runs in the same event loop, so it shows up too), and one full-bot round with the rate limiter's
-overall limit lifted (a diagnostic; the bot's code is not changed).
+the rounds). With --profile it then runs one more full-bot round under cProfile (own time in the
+timed window, grouped by component; the fake server runs in the same event loop and process, so
+it shows up too), and, as a diagnostic, full-bot rounds whose AIORateLimiter has no overall
+30 messages/s limit (profiled and not), next to engine.reply and Storage.record_event timed alone.
+The bot's code is never changed.
 
     python benchmarks/bench_telegram.py
     python benchmarks/bench_telegram.py --updates 200 --rounds 5 --profile
@@ -212,7 +214,9 @@ def count_events(database: Path) -> int:
     return int(row[0])
 
 
-async def drive(server: FakeBotApi, app: AnyApp, plan: Plan) -> tuple[list[float], float, float, int]:
+async def drive(
+    server: FakeBotApi, app: AnyApp, plan: Plan, profiler: cProfile.Profile | None = None
+) -> tuple[list[float], float, float, int]:
     """Warm up, then send the plan; (latencies in ms, wall s, CPU s, extra sendMessage calls)."""
     async with polling(app):
         warmup = [(WARMUP_CHAT + i, QUESTIONS[i % len(QUESTIONS)]) for i in range(WARMUP_UPDATES)]
@@ -221,11 +225,17 @@ async def drive(server: FakeBotApi, app: AnyApp, plan: Plan) -> tuple[list[float
         latencies: list[float] = []
         cpu_start = time.process_time()
         first_push = last_reply = math.nan
-        for burst in plan.bursts():
-            burst_latencies, pushed_at, replied_at = await send_burst(server, burst)
-            latencies.extend(burst_latencies)
-            first_push = pushed_at if math.isnan(first_push) else first_push
-            last_reply = replied_at
+        if profiler is not None:
+            profiler.enable()
+        try:
+            for burst in plan.bursts():
+                burst_latencies, pushed_at, replied_at = await send_burst(server, burst)
+                latencies.extend(burst_latencies)
+                first_push = pushed_at if math.isnan(first_push) else first_push
+                last_reply = replied_at
+        finally:
+            if profiler is not None:
+                profiler.disable()
         cpu = time.process_time() - cpu_start
         await asyncio.sleep(0.05)  # a split reply's last part, if any, arrives now
         sent = sum(1 for c in server.calls[first_index:] if c.method == "sendMessage" and c.ok)
@@ -238,7 +248,9 @@ async def run_echo(plan: Plan) -> RoundResult:
     return RoundResult("echo", plan.updates, tuple(latencies), wall, cpu, extra, None)
 
 
-async def run_full(plan: Plan, base: Config, knowledge: Knowledge) -> RoundResult:
+async def run_full(
+    plan: Plan, base: Config, knowledge: Knowledge, profiler: cProfile.Profile | None = None
+) -> RoundResult:
     with tempfile.TemporaryDirectory(prefix="bench-telegram-") as folder:
         database = Path(folder) / "bot.sqlite3"
         async with FakeBotApi(token=TOKEN, record_get_updates=False) as server:
@@ -248,7 +260,7 @@ async def run_full(plan: Plan, base: Config, knowledge: Knowledge) -> RoundResul
                 raise RuntimeError(f"the benchmark storage could not be opened: {database}")
             try:
                 app = telegram_app.build_application(config, knowledge, storage=storage, token=TOKEN)
-                latencies, wall, cpu, extra = await drive(server, app, plan)
+                latencies, wall, cpu, extra = await drive(server, app, plan, profiler)
             finally:
                 await storage.close()  # shutdown closed it already; closing twice is safe
         events = count_events(database)
@@ -360,45 +372,141 @@ def print_target(ratio: float) -> bool:
 
 # --- profiling ---------------------------------------------------------------------------
 
+# Own time is grouped by where the code lives; the first matching fragment of the path wins.
+COMPONENTS = (
+    ("select.epoll", "event loop waiting (idle: nothing to do)"),
+    ("/bot/screening.py", "bot: crisis screening (screening.py)"),
+    ("/bot/matching.py", "bot: matcher (matching.py)"),
+    ("/bot/text.py", "bot: text normalising (text.py)"),
+    ("/bot/", "bot: other (engine, replies, handlers, storage)"),
+    ("/telegram/", "python-telegram-bot (objects, dispatch, Bot, rate limiter)"),
+    ("/aiolimiter/", "aiolimiter"),
+    ("/httpx/", "httpx / httpcore / h11 (client HTTP)"),
+    ("/httpcore/", "httpx / httpcore / h11 (client HTTP)"),
+    ("/h11/", "httpx / httpcore / h11 (client HTTP)"),
+    ("/anyio/", "httpx / httpcore / h11 (client HTTP)"),
+    ("/aiosqlite/", "aiosqlite (calling thread only)"),
+    ("/tests/fake_bot_api.py", "fake Bot API server (aiohttp, json)"),
+    ("/aiohttp/", "fake Bot API server (aiohttp, json)"),
+    ("/multidict/", "fake Bot API server (aiohttp, json)"),
+    ("/yarl/", "fake Bot API server (aiohttp, json)"),
+    ("/asyncio/", "asyncio event loop"),
+    ("selectors.py", "asyncio event loop"),
+    ("/json/", "json"),
+    ("copy.py", "copy.deepcopy (fake server)"),
+)
 
-async def profile_full(plan: Plan, base: Config, knowledge: Knowledge) -> None:
-    """One full-bot round under cProfile, then one with the rate limiter's overall limit lifted."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        profiled = await bounded(lambda: run_full(plan, base, knowledge))
-    finally:
-        profiler.disable()
-    print_rows(
-        "Profile: one more full-bot round under cProfile",
-        [
-            ("updates/s", f"{profiled.per_second:.1f} (slower than above: cProfile overhead)"),
-            ("wall time", f"{profiled.wall_s:.2f} s first push to last reply"),
-            ("CPU time", f"{profiled.cpu_s:.2f} s ({profiled.cpu_s / profiled.wall_s * 100:.0f} % of wall time)"),
-        ],
+
+def component(filename: str, name: str) -> str | None:
+    """The component of a function, or None for a built-in (whose time goes to its callers)."""
+    where = filename if filename != "~" else name
+    for fragment, label in COMPONENTS:
+        if fragment in where:
+            return label
+    return None if filename == "~" else "other Python"
+
+
+def own_time_by_component(stats: pstats.Stats) -> dict[str, float]:
+    """Own time per component; a built-in's time is split over its callers by how often each called it."""
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    totals: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, own, _cum, callers) in table.items():
+        label = component(filename, name)
+        if label is not None:
+            totals[label] = totals.get(label, 0.0) + own
+            continue
+        calls = sum(float(v[1]) for v in callers.values()) or 1.0
+        for (c_file, _c_line, c_name), value in callers.items():
+            c_label = component(c_file, c_name) or "built-ins called by built-ins"
+            totals[c_label] = totals.get(c_label, 0.0) + own * float(value[1]) / calls
+        if not callers:
+            totals["built-ins, caller unknown"] = totals.get("built-ins, caller unknown", 0.0) + own
+    return totals
+
+
+def print_profile(title: str, result: RoundResult, profiler: cProfile.Profile, top: int) -> None:
+    stats = pstats.Stats(profiler)
+    totals = own_time_by_component(stats)
+    profiled = sum(totals.values())
+    rows = [
+        ("updates/s", f"{result.per_second:.1f} (under cProfile, which slows the CPU-bound parts)"),
+        ("wall time", f"{result.wall_s:.2f} s first push to last reply"),
+        ("CPU time", f"{result.cpu_s:.2f} s ({result.cpu_s / result.wall_s * 100:.0f} % of wall time)"),
+    ]
+    rows.extend(
+        (f"  {label}", f"{seconds:6.3f} s  {seconds / profiled * 100:5.1f} %")
+        for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
+        if seconds / profiled >= 0.005
     )
-    for key, title in ((pstats.SortKey.TIME, "own time"), (pstats.SortKey.CUMULATIVE, "cumulative time")):
+    print_rows(f"{title}: own time in the measured window, by component", rows)
+    if top:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(key).print_stats(14)
-        print(f"cProfile, top functions by {title} (whole process: bot, PTB, httpx, fake server, event loop)")
+        stats.stream = out  # type: ignore[attr-defined]
+        stats.strip_dirs().sort_stats(pstats.SortKey.TIME).print_stats(top)
+        print(f"{title}: top functions by own time")
         lines = [line for line in out.getvalue().splitlines() if line.strip()]
         start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
         for line in lines[start:]:
-            print(f"  {line[:150]}")
+            print(f"  {line[:140]}")
         print()
 
-    unlimited = functools.partial(AIORateLimiter, overall_max_rate=0)
-    with mock.patch.object(telegram_app, "AIORateLimiter", unlimited):
-        lifted = await bounded(lambda: run_full(plan, base, knowledge))
-    pooled = sorted(lifted.latencies_ms)
+
+def without_overall_limit() -> contextlib.AbstractContextManager[Any]:
+    """Diagnostic only: build_application then gets AIORateLimiter(overall_max_rate=0, max_retries=3),
+    the same limiter without its 30 messages per second bucket (the bot's code is not changed)."""
+    return mock.patch.object(telegram_app, "AIORateLimiter", functools.partial(AIORateLimiter, overall_max_rate=0))
+
+
+async def profile_full(plan: Plan, base: Config, knowledge: Knowledge, echo_rate: float) -> None:
+    """Full-bot rounds under cProfile: as configured, and without the limiter's overall limit."""
+    profiler = cProfile.Profile()
+    result = await bounded(lambda: run_full(plan, base, knowledge, profiler))
+    print_profile("Profile, full bot as configured", result, profiler, top=0)
+
+    lifted_profiler = cProfile.Profile()
+    with without_overall_limit():
+        lifted = await bounded(lambda: run_full(plan, base, knowledge, lifted_profiler))
+    print_profile("Profile, full bot with AIORateLimiter(overall_max_rate=0)", lifted, lifted_profiler, top=15)
+
+    with without_overall_limit():
+        plain = await bounded(lambda: run_full(plan, base, knowledge))
+    pooled = sorted(plain.latencies_ms)
+    reply_ms, record_ms = await part_costs(plan, base, knowledge)
     print_rows(
-        "Diagnostic: one full-bot round with AIORateLimiter(overall_max_rate=0), i.e. no 30 msg/s overall limit",
+        "Diagnostic: full bot with AIORateLimiter(overall_max_rate=0), not profiled (one round)",
         [
-            ("updates/s", f"{lifted.per_second:.1f}"),
+            ("updates/s", f"{plain.per_second:.1f}  ({plain.per_second / echo_rate:.2f} x the echo bot's median)"),
             ("latency p50 / p95", f"{fmt_ms(percentile(pooled, 50))} / {fmt_ms(percentile(pooled, 95))} ms"),
-            ("CPU busy", f"{lifted.cpu_s / lifted.wall_s * 100:.0f} %"),
+            ("CPU busy", f"{plain.cpu_s / plain.wall_s * 100:.0f} %"),
+            ("time per update", f"{1000 / plain.per_second:.2f} ms (echo bot: {1000 / echo_rate:.2f} ms)"),
+            ("  of which engine.reply", f"{reply_ms:.2f} ms (mean, timed alone over the same questions)"),
+            ("  of which Storage.record_event", f"{record_ms:.2f} ms (mean, timed alone, awaited)"),
         ],
     )
+
+
+async def part_costs(plan: Plan, base: Config, knowledge: Knowledge) -> tuple[float, float]:
+    """Mean ms per update of engine.reply and of Storage.record_event, each timed on its own."""
+    engine = build_engine(base, knowledge)
+    questions = [text for burst in plan.bursts() for _chat, text in burst]
+    for question in QUESTIONS:
+        engine.reply(question)
+    start = time.perf_counter()
+    replies = [engine.reply(question) for question in questions]
+    reply_ms = (time.perf_counter() - start) * 1000 / len(questions)
+    with tempfile.TemporaryDirectory(prefix="bench-telegram-") as folder:
+        config = StorageConfig(path=Path(folder) / "bot.sqlite3", pseudonym_key="benchmark-pseudonym-key")
+        storage = await Storage.open(config)
+        try:
+            start = time.perf_counter()
+            for n, (reply, question) in enumerate(zip(replies, questions, strict=True)):
+                await storage.record_event(
+                    FIRST_CHAT + n % plan.chats, reply.outcome, reply.faq_id, reply.score, question
+                )
+            record_ms = (time.perf_counter() - start) * 1000 / len(questions)
+        finally:
+            await storage.close()
+    return reply_ms, record_ms
 
 
 # --- main --------------------------------------------------------------------------------
@@ -446,7 +554,7 @@ async def benchmark(args: argparse.Namespace, config: Config, knowledge: Knowled
     ratio = print_comparison(echo, full)
     print_target(ratio)
     if args.profile:
-        await profile_full(plan, config, knowledge)
+        await profile_full(plan, config, knowledge, echo.per_second)
     return 0
 
 

@@ -15,7 +15,6 @@ thresholds in `MatchSettings`, which come from the config file.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 from collections import defaultdict
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from .knowledge import Entry, Knowledge
-from .text import Analysis, Normaliser, TypoSettings, common_words, fold, stem
+from .text import Analysis, Normaliser, TypoSettings, common_words, fold
 
 # Zipf frequencies (log10 per billion words): 6 is 'weer', 4 'paspoort', below 2.5 rare.
 COMMON_ZIPF = 6.5
@@ -32,23 +31,12 @@ RARE_ZIPF = 3.0
 MIN_UNKNOWN_SHARE = 0.2
 
 
-def unknown_share(term: str) -> float:
-    """The share of full weight an unknown term gets: everyday words less, rare words all of it."""
-    zipf = _term_zipf().get(term, 0.0)
+def unknown_share(word: str) -> float:
+    """The share of full weight an unknown word gets: everyday words less, rare words all of it."""
+    zipf = common_words().get(word, 0.0)
     if zipf <= RARE_ZIPF:
         return 1.0
     return max(MIN_UNKNOWN_SHARE, (COMMON_ZIPF - zipf) / (COMMON_ZIPF - RARE_ZIPF))
-
-
-@functools.lru_cache(maxsize=1)
-def _term_zipf() -> dict[str, float]:
-    """Zipf frequency per stem (the highest of the words sharing it)."""
-    out: dict[str, float] = {}
-    for word, zipf in common_words().items():
-        key = stem(word)
-        if zipf > out.get(key, 0.0):
-            out[key] = zipf
-    return out
 
 
 logger = logging.getLogger(__name__)
@@ -154,12 +142,12 @@ class Matcher:
     def phrasing_count(self) -> int:
         return len(self._phrasing_text)
 
-    def weight(self, term: str) -> float:
-        """How much a term says: rare terms a lot; unknown ones by how rare they are in everyday language."""
+    def weight(self, term: str, word: str = "") -> float:
+        """How much a term says: rare terms a lot; unknown ones by how rare the typed word is in everyday language."""
         known = self._idf.get(term)
         if known is not None:
             return known
-        return self.settings.unknown_word_weight * self._max_idf * unknown_share(term)
+        return self.settings.unknown_word_weight * self._max_idf * unknown_share(word or term)
 
     def match(self, text: str) -> MatchResult:
         analysis = self.normaliser.analyse(text)
@@ -190,8 +178,9 @@ class Matcher:
         )
         entry_indexes = dict.fromkeys(self._phrasing_entry[pool_ids[i]] for _t, _s, i in found)
 
-        q_terms = list(dict.fromkeys(analysis.terms))
-        weights = {t: self.weight(t) for t in q_terms}
+        weights: dict[str, float] = {}
+        for word, term in zip(analysis.words, analysis.terms, strict=True):
+            weights.setdefault(term, self.weight(term, word))
         total = sum(weights.values())
         candidates = []
         for e_index in entry_indexes:

@@ -38,9 +38,12 @@ def common_words() -> dict[str, float]:
     zipf: dict[str, float] = {}
     for language in ("nl", "en"):
         for word, freq in wordfreq.get_frequency_dict(language, wordlist="small").items():
-            folded = fold(word)
+            # Most entries are plain lower-case ASCII already; only fold the others (fast start-up).
+            folded = word if word.isascii() and word.isalpha() else fold(word)
             if folded and " " not in folded and freq > 0:
-                zipf[folded] = max(zipf.get(folded, 0.0), math.log10(freq) + 9)
+                value = math.log10(freq) + 9
+                if value > zipf.get(folded, 0.0):
+                    zipf[folded] = value
     return zipf
 
 

@@ -63,7 +63,11 @@ def _walk(node: yaml.Node, path: PathKey, doc: YamlDoc, problems: list[Problem])
             _walk(item, (*path, index), doc, problems)
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's C parser when PyYAML has it (several times faster; it keeps line marks too).
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """PyYAML's safe loader, but an impossible date (2026-13-31) is a marked error, not a crash."""
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -82,10 +86,12 @@ _PLAIN_WORDS = (
     ("while scanning a quoted scalar", "a quote is opened but never closed"),
     ("mapping values are not allowed here", "there is a ': ' inside a text"),
     ("expected <block end>", "this line is indented differently from the lines around it"),
-    ("did not find expected '-' indicator", "this line is indented differently from the list around it"),
-    ("did not find expected key", "this line is indented differently from the keys around it"),
+    ("did not find expected '-' indicator", "this line is indented differently from the lines around it"),
+    ("did not find expected key", "this line is indented differently from the lines around it"),
     ("found character '\\t'", "a tab is used for indentation; use spaces"),
     ("found duplicate anchor", "an '&' is used twice"),
+    ("expected ',' or ']'", "a '[' is opened but not closed with ']' (put a text starting with '[' between quotes)"),
+    ("expected ',' or '}'", "a '{' is opened but not closed with '}' (put a text starting with '{' between quotes)"),
 )
 
 

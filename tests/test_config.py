@@ -382,7 +382,7 @@ def test_missing_config_file(workdir: Path) -> None:
             # The bracket opened on line 2 is noticed on line 3; the hint says to look one line up.
             "knowledge_dir: knowledge\nlog_level: [INFO\nmax_question_chars: 1000\n",
             3,
-            "YAML syntax error: expected ',' or ']', but got ':'.",
+            "YAML syntax error: a '[' is opened but not closed with ']' (put a text starting with '[' between quotes).",
         ),
     ],
 )
