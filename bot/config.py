@@ -40,6 +40,9 @@ TELEGRAM_FIELDS = (
     Field("mode", "text", required=False, example="polling"),
     Field("webhook", "mapping", required=False),
     Field("admin_chat_id", "integer", required=False, example="-1001234567890"),
+    Field("concurrent_updates", "integer", required=False, example="8"),
+    Field("overall_max_rate", "integer", required=False, example="30"),
+    Field("max_retries", "integer", required=False, example="3"),
 )
 WEBHOOK_FIELDS = (
     Field("listen", "text", required=False, example="0.0.0.0"),
@@ -99,6 +102,9 @@ class TelegramConfig:
     mode: str = "polling"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     admin_chat_id: int | None = None
+    concurrent_updates: int = 8  # updates handled at once; 1 = strictly one after the other
+    overall_max_rate: int = 30  # messages per second to all chats together (Telegram's limit); 0 = no cap
+    max_retries: int = 3  # times a message is retried after Telegram says "retry after"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +239,22 @@ def _telegram(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Tel
                 "telegram → mode",
             )
         )
+    for key, low, high in (("concurrent_updates", 1, 256), ("overall_max_rate", 0, 1000), ("max_retries", 0, 10)):
+        if key in values and not low <= values[key] <= high:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line(("telegram", key)),
+                    f"'{key}' is {values[key]}, outside the range {low}-{high}.",
+                    f"Use a value from {low} to {high}.",
+                    f"telegram → {key}",
+                )
+            )
+    defaults = TelegramConfig()
     return TelegramConfig(
+        concurrent_updates=values.get("concurrent_updates", defaults.concurrent_updates),
+        overall_max_rate=values.get("overall_max_rate", defaults.overall_max_rate),
+        max_retries=values.get("max_retries", defaults.max_retries),
         token=values.get("token", "").strip(),
         base_url=values.get("base_url", "").strip(),
         mode=mode,

@@ -21,6 +21,7 @@ from .knowledge import SmalltalkIntent
 from .text import fold
 
 MAX_GAP = 2
+CACHE_SIZE = 50_000  # distinct words remembered per spotter
 PREFIX_FROM = 5  # crisis phrase words this long also match longer words starting with them
 TYPO_FROM = 9  # phrase words this long tolerate one typo ('gestoken' must not find 'gestolen') ...
 TWO_TYPOS_FROM = 12  # ... and this long two
@@ -39,31 +40,53 @@ class PhraseSpotter:
         self, phrases: Iterable[str], prefixes: bool = False, real_words: Container[str] = frozenset()
     ) -> None:
         self.prefixes = prefixes
-        # Typo tolerance is only for words that are not real words: 'veerkracht' is a word
-        # of its own, not a typo of 'verkracht'.
         self.real_words = real_words
         self.phrases: tuple[tuple[str, ...], ...] = tuple(
             dict.fromkeys(tuple(fold(p).split()) for p in phrases if fold(p))
         )
         self._phrase_words = sorted({w for phrase in self.phrases for w in phrase})
+        # Indexes so a message word is looked up, not compared with every phrase word.
+        self._exact = frozenset(self._phrase_words)
+        self._prefixable = frozenset(w for w in self._phrase_words if self.prefixes and len(w) >= PREFIX_FROM)
+        self._clipped: dict[str, set[str]] = {}  # 'leve' → {'leven'}: a dropped last letter
+        for w in self._phrase_words:
+            if len(w) >= PREFIX_FROM:
+                self._clipped.setdefault(w[:-1], set()).add(w)
+        self._typo_words = [w for w in self._phrase_words if _typo_limit(w)]
+        self._cache: dict[str, frozenset[str]] = {}
 
-    def _word_hits(self, words: Sequence[str]) -> dict[str, set[str]]:
-        """For each distinct message word, the phrase words it counts as."""
-        hits: dict[str, set[str]] = {}
-        for word in set(words):
-            found: set[str] = set()
-            typo_ok = word not in self.real_words
-            for p in self._phrase_words:
-                limit = _typo_limit(p) if typo_ok else 0
-                start = word[: len(p)] if self.prefixes and len(p) >= PREFIX_FROM else None
-                if (
-                    word == p
-                    or start == p
-                    or (len(p) >= PREFIX_FROM and word == p[:-1])  # a dropped last letter: 'leve' for 'leven'
-                    or (limit and Levenshtein.distance(word, p, score_cutoff=limit) <= limit)
-                    or (limit and start is not None and Levenshtein.distance(start, p, score_cutoff=limit) <= limit)
+    def word_hits(self, word: str) -> frozenset[str]:
+        """The phrase words a message word counts as (cached: people use the same words)."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found: set[str] = set()
+        if word in self._exact:
+            found.add(word)
+        found.update(self._clipped.get(word, ()))
+        if self._prefixable:
+            found.update(word[:end] for end in range(PREFIX_FROM, len(word)) if word[:end] in self._prefixable)
+        # Typo tolerance only for words that are not real words: 'veerkracht' is a word of its
+        # own, not a typo of 'verkracht'.
+        if len(word) >= TYPO_FROM - 1 and word not in self.real_words:
+            for p in self._typo_words:
+                limit = _typo_limit(p)
+                if Levenshtein.distance(word, p, score_cutoff=limit) <= limit or (
+                    self.prefixes
+                    and len(word) > len(p)
+                    and Levenshtein.distance(word[: len(p)], p, score_cutoff=limit) <= limit
                 ):
                     found.add(p)
+        result = frozenset(found)
+        if len(self._cache) < CACHE_SIZE:
+            self._cache[word] = result
+        return result
+
+    def _word_hits(self, words: Sequence[str]) -> dict[str, frozenset[str]]:
+        """For each distinct message word that counts as a phrase word, the phrase words."""
+        hits = {}
+        for word in set(words):
+            found = self.word_hits(word)
             if found:
                 hits[word] = found
         return hits
@@ -72,7 +95,11 @@ class PhraseSpotter:
         """Every phrase found, with the index of its first and last word."""
         hits = self._word_hits(words)
         found: list[tuple[tuple[str, ...], int, int]] = []
+        if not hits:
+            return found
         for phrase in self.phrases:
+            if not any(phrase[0] in h for h in hits.values()):
+                continue
             for start, word in enumerate(words):
                 if phrase[0] not in hits.get(word, ()):
                     continue

@@ -43,7 +43,12 @@ def build_application(
         Application.builder()
         .token(token or telegram_token(config))
         # Flood limits and RetryAfter: PTB waits and retries instead of failing the reply.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=config.telegram.overall_max_rate, max_retries=config.telegram.max_retries)
+        )
+        # Several chats at once: against real Telegram every reply waits on the network, and
+        # one person's slow answer must not hold up the others.
+        .concurrent_updates(config.telegram.concurrent_updates)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
