@@ -43,6 +43,9 @@ TELEGRAM_FIELDS = (
     Field("concurrent_updates", "integer", required=False, example="8"),
     Field("overall_max_rate", "integer", required=False, example="30"),
     Field("max_retries", "integer", required=False, example="3"),
+    Field("admin_ids", "list", required=False, example="[12345678, 87654321]"),
+    Field("handoff_chat_id", "integer", required=False, example="-1001234567890"),
+    Field("reload_seconds", "integer", required=False, example="10"),
 )
 WEBHOOK_FIELDS = (
     Field("listen", "text", required=False, example="0.0.0.0"),
@@ -54,6 +57,8 @@ WEBHOOK_FIELDS = (
 STORAGE_FIELDS = (
     Field("path", "text", required=False, example="data/bot.sqlite3"),
     Field("pseudonym_key", "text", required=False, example='"a-long-random-string"'),
+    Field("retention_days", "integer", required=False, example="180"),
+    Field("store_question_text", "boolean", required=False, example="true"),
 )
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
@@ -105,12 +110,17 @@ class TelegramConfig:
     concurrent_updates: int = 8  # updates handled at once; 1 = strictly one after the other
     overall_max_rate: int = 30  # messages per second to all chats together (Telegram's limit); 0 = no cap
     max_retries: int = 3  # times a message is retried after Telegram says "retry after"
+    admin_ids: tuple[int, ...] = ()  # Telegram user ids allowed to use /herlaad, /stats, /onbeantwoord
+    handoff_chat_id: int | None = None  # staff chat that receives forwarded questions
+    reload_seconds: int = 10  # how often the knowledge files are checked for changes; 0 = never
 
 
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     path: Path = Path("data/bot.sqlite3")
     pseudonym_key: str = ""  # $JEPBOT_PSEUDONYM_KEY wins; empty: a random key kept next to the database
+    retention_days: int = 180  # records older than this are deleted daily; 0 = keep forever
+    store_question_text: bool = True  # False: escalated/clarified questions are counted, their text not kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +249,24 @@ def _telegram(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Tel
                 "telegram → mode",
             )
         )
-    for key, low, high in (("concurrent_updates", 1, 256), ("overall_max_rate", 0, 1000), ("max_retries", 0, 10)):
+    admin_ids = values.get("admin_ids", [])
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in admin_ids):
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("telegram", "admin_ids")),
+                "admin_ids should be a list of Telegram user ids (numbers).",
+                "Write them as admin_ids: [12345678, 87654321]; a person can find their id with @userinfobot.",
+                "telegram → admin_ids",
+            )
+        )
+        admin_ids = []
+    for key, low, high in (
+        ("concurrent_updates", 1, 256),
+        ("overall_max_rate", 0, 1000),
+        ("max_retries", 0, 10),
+        ("reload_seconds", 0, 3600),
+    ):
         if key in values and not low <= values[key] <= high:
             problems.append(
                 error(
@@ -255,6 +282,9 @@ def _telegram(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Tel
         concurrent_updates=values.get("concurrent_updates", defaults.concurrent_updates),
         overall_max_rate=values.get("overall_max_rate", defaults.overall_max_rate),
         max_retries=values.get("max_retries", defaults.max_retries),
+        admin_ids=tuple(admin_ids),
+        handoff_chat_id=values.get("handoff_chat_id"),
+        reload_seconds=values.get("reload_seconds", defaults.reload_seconds),
         token=values.get("token", "").strip(),
         base_url=values.get("base_url", "").strip(),
         mode=mode,
@@ -267,9 +297,22 @@ def _storage(doc: YamlDoc, top: dict[str, Any], base: Path, problems: list[Probl
     if "storage" not in top:
         return StorageConfig(path=base / StorageConfig().path)
     values = check_mapping(doc, ("storage",), STORAGE_FIELDS, "storage", problems, what="storage")
+    retention = values.get("retention_days", StorageConfig().retention_days)
+    if retention < 0:
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("storage", "retention_days")),
+                "retention_days cannot be negative.",
+                "Use a number of days, e.g. 180, or 0 to keep records forever.",
+                "storage → retention_days",
+            )
+        )
     return StorageConfig(
         path=base / values.get("path", str(StorageConfig().path)),
         pseudonym_key=values.get("pseudonym_key", ""),
+        retention_days=retention,
+        store_question_text=values.get("store_question_text", True),
     )
 
 

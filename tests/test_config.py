@@ -431,7 +431,7 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             "telegram:\n  tokn: abc\n",
             2,
             "unknown key 'tokn'.",
-            "Did you mean 'token'? The keys allowed here are: token, base_url, mode, webhook, admin_chat_id, concurrent_updates, overall_max_rate, max_retries.",
+            "Did you mean 'token'? The keys allowed here are: token, base_url, mode, webhook, admin_chat_id, concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds.",
             "telegram",
         ),
         (
@@ -459,7 +459,7 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             "storage:\n  file: bot.sqlite3\n",
             2,
             "unknown key 'file'.",
-            "The keys allowed here are: path, pseudonym_key.",
+            "The keys allowed here are: path, pseudonym_key, retention_days, store_question_text.",
             "storage",
         ),
     ],
