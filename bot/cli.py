@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("chat", help="chat with the bot in this terminal")
     commands.add_parser("run", help="run the Telegram bot if a token is configured, else the local chat")
+
+    report = commands.add_parser("report", help="review report for staff: what users asked and what was missed")
+    report.add_argument("--days", type=int, default=30, help="how many days up to today (default 30)")
+    report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
     return parser
 
 
@@ -52,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command in {"ask", "check"}
+    quiet = args.command in {"ask", "check", "report"}
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -73,6 +77,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return cmd_ask(engine, args.questions, args.json)
     if args.command == "chat":
         return cmd_chat(engine)
+    if args.command == "report":
+        return cmd_report(loaded, engine, args.days, args.html)
     return cmd_run(loaded, engine)
 
 
@@ -153,6 +159,28 @@ def explain(engine: Engine, question: str, reply: Reply) -> str:
     lines.append("Reply:")
     lines.extend(f"  | {line}" for line in reply.text.splitlines())
     return "\n".join(lines) + "\n"
+
+
+def cmd_report(loaded: Loaded, engine: Engine, days: int, html_file: str | None) -> int:
+    """Print the review report; with --html also write it as a page with charts."""
+    from pathlib import Path
+
+    from .report import ReportError, build_report, render_text, write_html
+
+    assert loaded.config is not None
+    if days < 1:
+        print("--days must be 1 or more.", file=sys.stderr)
+        return 2
+    try:
+        report = build_report(loaded.config.storage.path, engine.knowledge, days, matcher=engine.matcher)
+    except ReportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(render_text(report))
+    if html_file:
+        write_html(report, Path(html_file))
+        print(f"Wrote {html_file}: open it in a browser.")
+    return 0
 
 
 def cmd_chat(engine: Engine, intro: str | None = None) -> int:

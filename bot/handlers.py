@@ -7,6 +7,8 @@ text), answers every callback query, and stays quiet in groups unless addressed.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import html
 import logging
 import re
@@ -34,7 +36,8 @@ from telegram.ext import (
     filters,
 )
 
-from .engine import Engine
+from .engine import Engine, utc_now
+from .reloading import fingerprint, reload_engine
 from .replies import Outcome, Reply, Section, render_html
 from .storage import Storage
 
@@ -43,6 +46,12 @@ logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 STORAGE_KEY = "storage"
 ADMIN_CHAT_KEY = "admin_chat_id"
+CONFIG_KEY = "config"
+CLOCK_KEY = "clock"
+FINGERPRINT_KEY = "knowledge_fingerprint"
+LAST_QUESTION = "last_question"  # chat_data, memory only: the question a hand-over would send
+UNANSWERED_SHOWN = 10
+STATS_DAYS = 7
 
 COMMANDS = (
     BotCommand("start", "Begin, en wat ik kan"),
@@ -50,6 +59,7 @@ COMMANDS = (
     BotCommand("contact", "De JEP Advieslijn bellen of mailen"),
     BotCommand("help", "Hoe ik werk"),
     BotCommand("privacy", "Wat ik bewaar en waarom"),
+    BotCommand("vergeet", "Verwijder alles wat ik over jou bewaar"),
 )
 PAGE_SIZE = 6
 INLINE_RESULTS = 5
@@ -58,6 +68,7 @@ PARENT_PAYLOADS = frozenset({"ouders", "ouder", "parents"})
 PROFESSIONAL_PAYLOADS = frozenset({"professionals", "professional", "jongerenwerk", "school", "gemeente"})
 # Callback data: short prefixes and ids, far below Telegram's 64 bytes.
 ANSWER, NONE_OF_THESE, FEEDBACK, TOPICS, TOPIC, CONTACT = "a", "n", "f", "T", "t", "c"
+HANDOFF, HANDOFF_YES, HANDOFF_NO, FORGET_YES, FORGET_NO = "h", "hy", "hn", "vy", "vn"
 SEP = "|"
 # Dutch numbers as 0xx - xxx xxxx become +31 xx xxx xxxx, which Telegram apps make tappable.
 _PHONE = re.compile(r"\b0(\d{2})\s*-?\s*(\d{3})\s*(\d{4})\b")
@@ -82,6 +93,23 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("onderwerpen", topics_command))
     application.add_handler(CommandHandler("contact", contact_command))
     application.add_handler(CommandHandler("privacy", privacy_command))
+    application.add_handler(CommandHandler("vergeet", forget_command))
+    application.add_handler(CommandHandler("herlaad", reload_command))
+    application.add_handler(CommandHandler("stats", stats_command))
+    application.add_handler(CommandHandler("onbeantwoord", unanswered_command))
+    config = application.bot_data.get(CONFIG_KEY)
+    if config is not None and config.telegram.handoff_chat_id is not None:
+        # Staff answer a forwarded question by replying to it in the staff chat; this must
+        # come before the general text handler, which would take it for a question.
+        application.add_handler(
+            MessageHandler(
+                filters.UpdateType.MESSAGE
+                & filters.Chat(config.telegram.handoff_chat_id)
+                & filters.REPLY
+                & filters.TEXT,
+                staff_reply,
+            )
+        )
     # New messages only: an edited message is ignored rather than answered twice.
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, text_message))
     application.add_handler(MessageHandler(filters.UpdateType.MESSAGE & NON_TEXT, non_text_message))
@@ -130,9 +158,12 @@ def split_message(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[
     return [c for c in chunks if c]
 
 
-def keyboard(reply: Reply, engine: Engine) -> InlineKeyboardMarkup | None:
-    """Buttons for a reply: choices (with 'none of these'), related questions, 👍/👎."""
+def keyboard(reply: Reply, engine: Engine, handoff: bool = False) -> InlineKeyboardMarkup | None:
+    """Buttons for a reply: choices (with 'none of these'), related questions, 👍/👎, hand-over."""
     rows = [[InlineKeyboardButton(c.question, callback_data=f"{ANSWER}{SEP}{c.faq_id}")] for c in reply.choices]
+    if handoff and reply.outcome is Outcome.ESCALATE:
+        label = engine.knowledge.messages.format("handoff_button")
+        rows.append([InlineKeyboardButton(label, callback_data=HANDOFF)])
     if reply.outcome is Outcome.CLARIFY and reply.none_label:
         rows.append([InlineKeyboardButton(reply.none_label, callback_data=NONE_OF_THESE)])
     if reply.outcome is Outcome.ANSWER and reply.faq_id:
@@ -145,10 +176,24 @@ def keyboard(reply: Reply, engine: Engine) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def send_reply(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
+def handoff_possible(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A staff chat is configured and this chat has a question to forward."""
+    config = context.bot_data.get(CONFIG_KEY)
+    return bool(
+        config is not None
+        and config.telegram.handoff_chat_id is not None
+        and context.chat_data is not None
+        and context.chat_data.get(LAST_QUESTION)
+    )
+
+
+async def send_reply(
+    message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE, engine: Engine | None = None
+) -> None:
     """Send a reply, split if needed; the buttons go with the last part."""
+    engine = engine or engine_of(context)
     chunks = split_message(to_html(reply))
-    markup = keyboard(reply, engine_of(context))
+    markup = keyboard(reply, engine, handoff_possible(context))
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         await message.reply_html(chunk, reply_markup=markup if last else None, do_quote=False)
@@ -210,10 +255,17 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """What is stored and why."""
-    if update.effective_message:
-        text = engine_of(context).knowledge.messages.format("privacy")
-        await update.effective_message.reply_html(html.escape(text, quote=False))
+    """What is stored, why, and for how long."""
+    if update.effective_message is None:
+        return
+    messages = engine_of(context).knowledge.messages
+    parts = [messages.format("privacy")]
+    config = context.bot_data.get(CONFIG_KEY)
+    if config is None or config.storage.store_question_text:
+        parts.append(messages.format("privacy_questions"))
+    if config is not None and config.storage.retention_days > 0:
+        parts.append(messages.format("privacy_retention", dagen=f"{config.storage.retention_days} dagen"))
+    await update.effective_message.reply_html(html.escape("\n\n".join(parts), quote=False))
 
 
 async def contact_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -293,8 +345,11 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         text = addressed_in_group(message, context.bot.username, context.bot.id)
         if text is None:
             return
-    reply = engine_of(context).reply(text or "")
-    await send_reply(message, reply, context)
+    engine = engine_of(context)  # this reply uses this engine, even if a reload happens meanwhile
+    reply = engine.reply(text or "")
+    if context.chat_data is not None and reply.outcome is not Outcome.CRISIS:
+        context.chat_data[LAST_QUESTION] = (text or "")[: engine.settings.max_question_chars]
+    await send_reply(message, reply, context, engine)
     await record(update, context, reply, text)
 
 
@@ -338,6 +393,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     if message is None:
+        return
+    if kind in {HANDOFF, HANDOFF_YES, HANDOFF_NO}:
+        await _handoff_button(update, context, message, kind)
+        return
+    if kind in {FORGET_YES, FORGET_NO}:
+        await _forget_button(update, context, message, kind)
         return
     if kind in {TOPICS, TOPIC}:
         await _navigate(update, context, message, parts)
@@ -454,3 +515,243 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
             await context.bot.send_message(admin_chat, html.escape(notice, quote=False), parse_mode=ParseMode.HTML)
         except TelegramError:
             logger.warning("Could not notify the admin chat", exc_info=True)
+
+
+# --- staff: admins, reload, stats ------------------------------------------------------------
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    config = context.bot_data.get(CONFIG_KEY)
+    user = update.effective_user
+    return bool(config is not None and user is not None and user.id in config.telegram.admin_ids)
+
+
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message:
+        text = engine_of(context).knowledge.messages.format("admin_only")
+        await update.effective_message.reply_html(html.escape(text, quote=False))
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/herlaad (admins): load the knowledge files now and say how it went."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    text = await reload_knowledge(context.application, force=True)
+    if update.effective_message and text:
+        await update.effective_message.reply_html(html.escape(text, quote=False))
+
+
+async def reload_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every few seconds: reload when a knowledge file changed; tell the admins about errors."""
+    await reload_knowledge(context.application, force=False)
+
+
+async def reload_knowledge(application: Application[Any, Any, Any, Any, Any, Any], force: bool) -> str | None:
+    """Reload if forced or changed; swap the engine atomically or keep the old one on errors."""
+    config = application.bot_data[CONFIG_KEY]
+    current = fingerprint(config.knowledge_dir)
+    if not force and current == application.bot_data.get(FINGERPRINT_KEY):
+        return None
+    application.bot_data[FINGERPRINT_KEY] = current
+    clock = application.bot_data.get(CLOCK_KEY)
+    # Loading and indexing take a moment: off the event loop, so replies keep flowing.
+    result = await asyncio.to_thread(reload_engine, config, *(() if clock is None else (clock,)))
+    old: Engine = application.bot_data[ENGINE_KEY]  # its texts are known to be good
+    if result.engine is None:
+        problems = "\n\n".join(p.format() for p in result.errors)
+        text = old.knowledge.messages.format("reload_failed", fouten=problems)
+        if not force:  # with /herlaad the admin who asked gets the answer directly
+            await notify_admins(application, text)
+        return text
+    application.bot_data[ENGINE_KEY] = result.engine  # one assignment: the swap is atomic
+    knowledge = result.engine.knowledge
+    return knowledge.messages.format(
+        "reload_ok", vragen=str(len(knowledge.entries)), bestanden=str(len(knowledge.files))
+    )
+
+
+async def notify_admins(application: Application[Any, Any, Any, Any, Any, Any], text: str) -> None:
+    """Send a notice to every admin (private chat) and the admin chat; never fail over it."""
+    config = application.bot_data[CONFIG_KEY]
+    targets = [*config.telegram.admin_ids]
+    if config.telegram.admin_chat_id is not None:
+        targets.append(config.telegram.admin_chat_id)
+    for chat_id in dict.fromkeys(targets):
+        for chunk in split_message(html.escape(text, quote=False)):
+            try:
+                await application.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+            except TelegramError:
+                logger.warning("Could not notify admin chat %s", chat_id, exc_info=True)
+                break
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stats (admins): what happened in the last week."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    engine = engine_of(context)
+    storage = storage_of(context)
+    since = utc_now() - dt.timedelta(days=STATS_DAYS)
+    counts = await storage.outcome_counts_since(since) if storage else {}
+    helpful, unhelpful = await storage.feedback_totals() if storage else (0, 0)
+    open_handoffs = await storage.open_handoffs() if storage else 0
+    text = engine.knowledge.messages.format(
+        "stats",
+        dagen=str(STATS_DAYS),
+        antwoord=str(counts.get("answer", 0)),
+        verduidelijking=str(counts.get("clarify", 0)),
+        doorverwezen=str(counts.get("escalate", 0)),
+        crisis=str(counts.get("crisis", 0)),
+        duim_op=str(helpful),
+        duim_neer=str(unhelpful),
+        open_doorgestuurd=str(open_handoffs),
+        vragen=str(len(engine.knowledge.entries)),
+    )
+    if update.effective_message:
+        await update.effective_message.reply_html(html.escape(text, quote=False))
+
+
+async def unanswered_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/onbeantwoord (admins): the latest questions the bot could not answer with confidence."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    messages = engine_of(context).knowledge.messages
+    storage = storage_of(context)
+    questions = await storage.review_questions(UNANSWERED_SHOWN) if storage else []
+    if not questions:
+        text = messages.format("unanswered_none")
+    else:
+        lines = [messages.format("unanswered_title", aantal=str(len(questions)))]
+        for q in questions:
+            lines.append(f"• {q.created_at:%d-%m %H:%M} ({q.outcome}): {q.question}")
+        text = "\n".join(lines)
+    if update.effective_message:
+        for chunk in split_message(html.escape(text, quote=False)):
+            await update.effective_message.reply_html(chunk)
+
+
+# --- hand-over to staff ------------------------------------------------------------------------
+
+
+async def _handoff_button(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, kind: str) -> None:
+    engine = engine_of(context)
+    messages = engine.knowledge.messages
+    config = context.bot_data[CONFIG_KEY]
+    question = (context.chat_data or {}).get(LAST_QUESTION)
+    if config.telegram.handoff_chat_id is None or not question:
+        await message.reply_html(html.escape(messages.format("handoff_expired"), quote=False), do_quote=False)
+        return
+    if kind == HANDOFF:
+        buttons = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(messages.format("handoff_yes"), callback_data=HANDOFF_YES),
+                    InlineKeyboardButton(messages.format("handoff_no"), callback_data=HANDOFF_NO),
+                ]
+            ]
+        )
+        text = f"{messages.format('handoff_consent')}\n\n«{question}»"
+        await message.reply_html(html.escape(text, quote=False), reply_markup=buttons, do_quote=False)
+        return
+    if kind == HANDOFF_NO:
+        await message.reply_html(
+            tappable(html.escape(messages.format("handoff_cancelled"), quote=False)), do_quote=False
+        )
+        return
+    await _forward_to_staff(update, context, message, question)
+
+
+async def _forward_to_staff(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, question: str
+) -> None:
+    engine = engine_of(context)
+    messages = engine.knowledge.messages
+    config = context.bot_data[CONFIG_KEY]
+    storage = storage_of(context)
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return
+    number = f"#{abs(hash((user.id, question))) % 10000:04d}"
+    staff_text = messages.format("handoff_to_staff", vraag=question, nummer=number)
+    sent = await context.bot.send_message(
+        config.telegram.handoff_chat_id, html.escape(staff_text, quote=False), parse_mode=ParseMode.HTML
+    )
+    if storage is not None:
+        await storage.record_handoff(user.id, chat.id, question, config.telegram.handoff_chat_id, sent.message_id)
+    if context.chat_data is not None:
+        context.chat_data.pop(LAST_QUESTION, None)
+    status = engine.contact_card().text.splitlines()[-1]  # "De lijn is nu open ..." / "... weer bellen ..."
+    text = messages.format("handoff_sent", wanneer=status)
+    await message.reply_html(tappable(html.escape(text, quote=False)), do_quote=False)
+
+
+async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A staff member replied to a forwarded question: deliver the answer to the person who asked."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or message.text is None:
+        return
+    messages = engine_of(context).knowledge.messages
+    storage = storage_of(context)
+    handoff = await storage.handoff_for(message.chat.id, message.reply_to_message.message_id) if storage else None
+    if handoff is None or handoff.user_chat_id is None:
+        await message.reply_html(html.escape(messages.format("handoff_unknown"), quote=False))
+        return
+    answer = messages.format("handoff_answer", antwoord=message.text)
+    for chunk in split_message(tappable(html.escape(answer, quote=False))):
+        await context.bot.send_message(handoff.user_chat_id, chunk, parse_mode=ParseMode.HTML)
+    if storage is not None:
+        await storage.mark_handoff_answered(handoff.id)
+    await message.reply_html(html.escape(messages.format("handoff_delivered"), quote=False))
+
+
+# --- /vergeet ---------------------------------------------------------------------------------------
+
+
+async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/vergeet: after a confirm button, delete everything stored about this user."""
+    if update.effective_message is None:
+        return
+    messages = engine_of(context).knowledge.messages
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(messages.format("forget_yes"), callback_data=FORGET_YES),
+                InlineKeyboardButton(messages.format("forget_no"), callback_data=FORGET_NO),
+            ]
+        ]
+    )
+    await update.effective_message.reply_html(
+        html.escape(messages.format("forget_confirm"), quote=False), reply_markup=buttons
+    )
+
+
+async def _forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message, kind: str) -> None:
+    messages = engine_of(context).knowledge.messages
+    if kind == FORGET_NO:
+        text = messages.format("forget_cancelled")
+    else:
+        storage = storage_of(context)
+        user = update.effective_user
+        chat = update.effective_chat
+        deleted = 0
+        if storage is not None and user is not None:
+            deleted = await storage.forget(user.id, chat.id if chat else None)
+        if context.chat_data is not None:
+            context.chat_data.clear()
+        text = messages.format("forget_done", aantal=str(deleted))
+    try:
+        await message.edit_text(html.escape(text, quote=False), parse_mode=ParseMode.HTML)
+    except TelegramError:
+        await message.reply_html(html.escape(text, quote=False), do_quote=False)
+
+
+async def purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: delete records older than the retention period."""
+    storage = storage_of(context)
+    if storage is not None:
+        removed = await storage.purge_expired()
+        logger.info("Retention: removed %d old records", removed)

@@ -76,6 +76,43 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "next_page": frozenset(),
     "previous_page": frozenset(),
     "inline_empty": frozenset(),
+    "privacy_questions": _CONTACT_PLACEHOLDERS,
+    "privacy_retention": frozenset({"dagen"}),
+    # staff workflow
+    "admin_only": _CONTACT_PLACEHOLDERS,
+    "reload_ok": frozenset({"vragen", "bestanden"}),
+    "reload_failed": frozenset({"fouten"}),
+    "stats": frozenset(
+        {
+            "dagen",
+            "antwoord",
+            "verduidelijking",
+            "doorverwezen",
+            "crisis",
+            "duim_op",
+            "duim_neer",
+            "open_doorgestuurd",
+            "vragen",
+        }
+    ),
+    "unanswered_title": frozenset({"aantal"}),
+    "unanswered_none": frozenset(),
+    "handoff_button": frozenset(),
+    "handoff_consent": _CONTACT_PLACEHOLDERS,
+    "handoff_yes": frozenset(),
+    "handoff_no": frozenset(),
+    "handoff_sent": _CONTACT_PLACEHOLDERS | {"wanneer"},
+    "handoff_cancelled": _CONTACT_PLACEHOLDERS,
+    "handoff_expired": _CONTACT_PLACEHOLDERS,
+    "handoff_to_staff": frozenset({"vraag", "nummer"}),
+    "handoff_answer": frozenset({"antwoord"}),
+    "handoff_delivered": frozenset(),
+    "handoff_unknown": frozenset(),
+    "forget_confirm": frozenset(),
+    "forget_yes": frozenset(),
+    "forget_no": frozenset(),
+    "forget_done": frozenset({"aantal"}),
+    "forget_cancelled": frozenset(),
 }
 
 AUDIENCES = ("parents", "professionals", "both")

@@ -111,11 +111,14 @@ def check_mapping(
     by_name = {f.name: f for f in fields}
     names = [f.name for f in fields]
     good: dict[str, Any] = {}
+    suggested: set[str] = set()  # missing keys already pointed at as "did you mean"
     for key, item in value.items():
         key_s = str(key)
         key_line = doc.line((*path, key_s))
         if key_s not in by_name:
             guess = nearest(key_s, names)
+            if guess is not None:
+                suggested.add(guess)
             hint = (f"Did you mean '{guess}'? " if guess else "") + f"The keys allowed here are: {', '.join(names)}."
             problems.append(error(doc.file, key_line, f"unknown key '{key_s}'.", hint, at))
             continue
@@ -163,7 +166,7 @@ def check_mapping(
             continue
         good[key_s] = item
     for field in fields:
-        if field.required and field.name not in value:
+        if field.required and field.name not in value and field.name not in suggested:
             example = f" For example: {field.name}: {field.example}" if field.example else ""
             problems.append(
                 error(

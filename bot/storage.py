@@ -2,7 +2,31 @@
 
 Why it exists: staff want to know which answers help (👍/👎 per FAQ entry), which
 questions the bot could not answer (escalated or clarified, to improve the knowledge
-base), and a chat's preferences must survive a restart.
+base), a chat's preferences must survive a restart, and a question a person hands over
+to staff must find its way back to that person when staff answer.
+
+What is stored, why, and for how long:
+
+* `events`: one row per reply: when, the user's pseudonym, the outcome, the FAQ id and
+  the score, for /stats and to see which questions go unanswered. The question text only
+  for escalate and clarify (for staff to improve the knowledge base), never for a crisis
+  message or any other outcome, and never at all with `storage.store_question_text: false`.
+* `feedback`: one row per 👍/👎 press: when, the user's pseudonym, the FAQ id, helpful.
+* `preferences`: a chat's settings (e.g. its audience), under the chat's pseudonym. Kept
+  until changed or until `forget`; not subject to retention, as the bot needs them.
+* `handoffs`: a question a person chose to send to the staff chat: when, the user's
+  pseudonym, the question text, the staff chat and the id of the bot's message there, and
+  the person's real chat id. That chat id is the one Telegram id the database holds: the
+  bot cannot deliver the staff answer without it. Once the answer is delivered
+  (`mark_handoff_answered`) the chat id and the question text are erased; the row stays
+  for the open/answered count. The question text is kept even with
+  `store_question_text: false`, because the person explicitly sent it to staff.
+* Retention: rows of events, feedback and handoffs older than `storage.retention_days`
+  (default 180, 0 = keep forever) are deleted by `purge_expired`, which the bot runs
+  daily. `forget` deletes every row about one person at their request.
+* Deleted rows are overwritten (PRAGMA secure_delete) and the write-ahead log is truncated
+  after a purge or forget where the database allows, so deleted text does not linger in
+  the file.
 
 Why it looks like this:
 
@@ -11,16 +35,20 @@ Why it looks like this:
   survive a crash of the bot, readers (staff with the sqlite3 tool) do not block it.
 * The schema is versioned with PRAGMA user_version. `MIGRATIONS` is an ordered list;
   each migration runs in its own transaction together with the version bump, so a
-  failed migration leaves the database exactly as it was.
-* People are never stored by their Telegram id: user and chat ids become a keyed hash
-  (HMAC-SHA256, hex, first 32 characters). The key comes from $JEPBOT_PSEUDONYM_KEY,
-  else `storage.pseudonym_key` in the config, else a random key generated once and
-  kept next to the database (`<database>.key`, readable by the owner only). Without
-  the key the pseudonyms cannot be linked back to a Telegram account.
-* Question text is kept only where staff need it (escalate, clarify) and never for a
-  crisis message.
+  failed migration leaves the database exactly as it was. Older databases are upgraded
+  in place when opened.
+* People are never stored by their Telegram id (except the chat id of an unanswered
+  handoff, see above): user and chat ids become a keyed hash (HMAC-SHA256, hex, first
+  32 characters). The key comes from $JEPBOT_PSEUDONYM_KEY, else
+  `storage.pseudonym_key` in the config, else a random key generated once and kept next
+  to the database (`<database>.key`, readable by the owner only). Without the key the
+  pseudonyms cannot be linked back to a Telegram account.
+* Times are stored as UTC ISO 8601 text (`2024-05-01T12:00:00+00:00`), which sorts and
+  compares correctly as text; `clock` is the one source of "now" (tests replace it).
+* One connection, shared by all handlers: an asyncio lock keeps a multi-statement
+  transaction (purge, forget) from interleaving with other writes.
 * A storage failure never stops the bot answering. Every public method logs the
-  problem and returns a neutral value (None, {}, []). If the database cannot be opened
+  problem and returns a neutral value (None, 0, {}, []). If the database cannot be opened
   at all, `Storage.open` logs it and returns a disabled storage whose methods do
   nothing, instead of crashing the bot.
 
@@ -29,6 +57,7 @@ This module is part of the core: it must not import telegram.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -37,6 +66,7 @@ import os
 import secrets
 import sqlite3
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,7 +137,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "handoffs to staff; created_at indexes for retention",
+        (
+            """
+            CREATE TABLE handoffs (
+                id INTEGER PRIMARY KEY,
+                created_at TEXT NOT NULL,
+                user TEXT,
+                user_chat_id INTEGER,
+                question TEXT,
+                staff_chat_id INTEGER NOT NULL,
+                staff_message_id INTEGER NOT NULL,
+                answered_at TEXT
+            )
+            """,
+            "CREATE INDEX handoffs_staff_message ON handoffs (staff_chat_id, staff_message_id)",
+            "CREATE INDEX handoffs_created_at ON handoffs (created_at)",
+            "CREATE INDEX events_created_at ON events (created_at)",
+            "CREATE INDEX feedback_created_at ON feedback (created_at)",
+        ),
+    ),
 )
+# The tables `purge_older_than` clears by created_at.
+RETAINED_TABLES = ("events", "feedback", "handoffs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +176,17 @@ class ReviewQuestion:
     user: str | None  # the pseudonym, so repeated questions from one person can be seen
 
 
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A question forwarded to the staff chat, waiting for a staff reply to deliver."""
+
+    id: int
+    created_at: dt.datetime  # UTC
+    user_chat_id: int  # the chat to deliver the staff answer to
+    question: str
+    answered: bool
+
+
 class StorageUnavailable(Exception):
     """The database cannot be used; `Storage.open` turns this into a disabled storage."""
 
@@ -129,8 +194,25 @@ class StorageUnavailable(Exception):
 OPEN_ERRORS: tuple[type[Exception], ...] = (*STORAGE_ERRORS, StorageUnavailable)
 
 
+def clock() -> dt.datetime:
+    """The current time, timezone-aware UTC. Tests replace it to write rows at chosen times."""
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """The same moment in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """The stored form of a moment: UTC ISO 8601 to the second, which compares correctly as text."""
+    return as_utc(moment).isoformat(timespec="seconds")
+
+
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return timestamp(clock())
 
 
 def key_path(database: Path) -> Path:
@@ -143,16 +225,22 @@ def make_pseudonym(key: bytes, ident: int) -> str:
 
 
 class Storage:
-    """Feedback, review questions and chat preferences. Create it with `Storage.open`.
+    """Feedback, review questions, chat preferences and handoffs. Create it with `Storage.open`.
 
     Every public method is safe to call at any time: on a database problem it logs and
     returns a neutral value; a disabled or closed storage does nothing.
     """
 
-    def __init__(self, db: aiosqlite.Connection | None, key: bytes, path: Path) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection | None, key: bytes, path: Path, config: StorageConfig | None = None
+    ) -> None:
+        settings = config or StorageConfig(path=path)
         self._db = db
         self._key = key
         self._path = path
+        self._retention_days = settings.retention_days
+        self._store_question_text = settings.store_question_text
+        self._lock = asyncio.Lock()  # one writer at a time on the shared connection
         self._failing = False  # the last operation failed: log the next failure briefly
 
     @classmethod
@@ -183,7 +271,7 @@ class Storage:
                 await _close_quietly(db)
             return cls.disabled(path)
         logger.info("Storage ready: %s (schema version %d)", path, MIGRATIONS[-1].version)
-        return cls(db, key, path)
+        return cls(db, key, path, config)
 
     @classmethod
     def disabled(cls, path: Path | None = None) -> Storage:
@@ -202,9 +290,15 @@ class Storage:
     def path(self) -> Path:
         return self._path
 
+    @property
+    def retention_days(self) -> int:
+        """Days that events, feedback and handoffs are kept; 0 = forever."""
+        return self._retention_days
+
     async def close(self) -> None:
-        """Commit and close; safe to call twice."""
-        db, self._db = self._db, None
+        """Commit and close; safe to call twice. Waits for a running write or transaction."""
+        async with self._lock:
+            db, self._db = self._db, None
         if db is None:
             return
         try:
@@ -221,11 +315,14 @@ class Storage:
     async def record_event(
         self, user_id: int | None, outcome: str, faq_id: str | None, score: float, question: str | None
     ) -> None:
-        """One row per reply. The question text is kept only for escalate and clarify."""
+        """One row per reply. The question text is kept only for escalate and clarify,
+        and not at all when the config says `store_question_text: false`."""
         outcome = str(outcome)
         if outcome not in KNOWN_OUTCOMES:
             logger.warning("Storage: unknown outcome %r recorded without question text", outcome)
-        kept = (question.strip() or None) if question is not None and outcome in REVIEW_OUTCOMES else None
+        kept = None
+        if self._store_question_text and question is not None and outcome in REVIEW_OUTCOMES:
+            kept = question.strip() or None
         user = None if user_id is None else self.pseudonym(user_id)
         await self._write(
             "record the event",
@@ -267,6 +364,15 @@ class Storage:
         )
         return {str(faq_id): (int(yes), int(no)) for faq_id, yes, no in rows}
 
+    async def feedback_totals(self) -> tuple[int, int]:
+        """(helpful, not helpful) over all FAQ entries; (0, 0) when there is none."""
+        rows = await self._read(
+            "count the feedback totals",
+            "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback",
+            (),
+        )
+        return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+
     async def review_questions(self, limit: int = 100) -> list[ReviewQuestion]:
         """Escalated and clarified questions with their text, newest first."""
         if limit <= 0:
@@ -293,16 +399,146 @@ class Storage:
         )
         return {str(outcome): int(count) for outcome, count in rows}
 
+    async def outcome_counts_since(self, since: dt.datetime) -> dict[str, int]:
+        """Outcome → number of replies with it from `since` on (inclusive; naive = UTC)."""
+        try:
+            start = timestamp(since)
+        except (OverflowError, ValueError):
+            logger.warning("Storage: cannot count outcomes since %r: not a usable time", since)
+            return {}
+        rows = await self._read(
+            "count the recent outcomes",
+            "SELECT outcome, COUNT(*) FROM events WHERE created_at >= ? GROUP BY outcome ORDER BY outcome",
+            (start,),
+        )
+        return {str(outcome): int(count) for outcome, count in rows}
+
+    # Handoffs to staff
+
+    async def record_handoff(
+        self, user_id: int, user_chat_id: int, question: str, staff_chat_id: int, staff_message_id: int
+    ) -> None:
+        """Remember a question the person sent to the staff chat, to deliver the staff reply.
+
+        Stores the person's real chat id (the only way to deliver the answer) and the
+        question text, even when `store_question_text` is false: the person explicitly
+        chose to send this question to staff. Both are erased by `mark_handoff_answered`,
+        and the whole row by retention and `forget`.
+        """
+        await self._write(
+            "record the handoff",
+            "INSERT INTO handoffs (created_at, user, user_chat_id, question, staff_chat_id, staff_message_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                utc_now(),
+                self.pseudonym(user_id),
+                int(user_chat_id),
+                question,
+                int(staff_chat_id),
+                int(staff_message_id),
+            ),
+        )
+
+    async def handoff_for(self, staff_chat_id: int, staff_message_id: int) -> Handoff | None:
+        """The unanswered handoff behind this message in the staff chat; None if unknown or answered."""
+        rows = await self._read(
+            "look up the handoff",
+            "SELECT id, created_at, user_chat_id, question FROM handoffs "
+            "WHERE staff_chat_id = ? AND staff_message_id = ? AND answered_at IS NULL AND user_chat_id IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (int(staff_chat_id), int(staff_message_id)),
+        )
+        if not rows:
+            return None
+        handoff_id, created, chat_id, question = rows[0]
+        try:
+            return Handoff(int(handoff_id), dt.datetime.fromisoformat(created), int(chat_id), question or "", False)
+        except (ValueError, TypeError):
+            logger.exception("Storage: a handoff row is malformed")
+            return None
+
+    async def mark_handoff_answered(self, handoff_id: int) -> None:
+        """The staff answer was delivered: note when, and erase the chat id and the question text."""
+        await self._write(
+            "mark the handoff answered",
+            "UPDATE handoffs SET answered_at = ?, user_chat_id = NULL, question = NULL "
+            "WHERE id = ? AND answered_at IS NULL",
+            (utc_now(), int(handoff_id)),
+        )
+
+    async def open_handoffs(self) -> int:
+        """How many handoffs still wait for a staff answer."""
+        rows = await self._read(
+            "count the open handoffs", "SELECT COUNT(*) FROM handoffs WHERE answered_at IS NULL", ()
+        )
+        return int(rows[0][0]) if rows else 0
+
+    # Retention and erasure
+
+    async def purge_older_than(self, days: int, now: dt.datetime | None = None) -> int:
+        """Delete events, feedback and handoffs created more than `days` days before `now`.
+
+        `now` defaults to the clock (naive = UTC). Returns the number of rows deleted;
+        `days <= 0` deletes nothing. Preferences are not touched.
+        """
+        if days <= 0 or self._db is None:
+            return 0
+        try:
+            cutoff = timestamp(as_utc(now or clock()) - dt.timedelta(days=days))
+        except (OverflowError, ValueError):
+            return 0  # further back than a datetime reaches: nothing is that old
+        deleted = await self._transaction(
+            "delete old records",
+            [(f"DELETE FROM {table} WHERE created_at < ?", (cutoff,)) for table in RETAINED_TABLES],
+        )
+        if deleted:
+            logger.info("Storage: deleted %d records older than %d days", deleted, days)
+        return deleted or 0
+
+    async def purge_expired(self) -> int:
+        """Apply `storage.retention_days` (0 = keep forever); the bot calls this daily."""
+        return await self.purge_older_than(self._retention_days)
+
+    async def forget(self, user_id: int, chat_id: int | None = None) -> int:
+        """Delete every row about this person; returns the number of rows deleted.
+
+        That is their events, feedback and handoffs, and the preferences stored under the
+        user's pseudonym and under `chat_id`'s (in a private chat these are the same; in a
+        group, `chat_id` would also clear the group's preferences). Runs as one
+        transaction: on a storage error nothing is deleted, it is logged and 0 returned
+        (check `enabled` and the log before telling the person it is done).
+        """
+        if self._db is None:
+            return 0
+        user = self.pseudonym(user_id)
+        chat = user if chat_id is None else self.pseudonym(chat_id)
+        deleted = await self._transaction(
+            "forget a user",
+            [
+                ("DELETE FROM events WHERE user IN (?, ?)", (user, chat)),
+                ("DELETE FROM feedback WHERE user IN (?, ?)", (user, chat)),
+                ("DELETE FROM preferences WHERE chat IN (?, ?)", (user, chat)),
+                # user_chat_id = user_id: their private chat, found even if the key has changed since.
+                ("DELETE FROM handoffs WHERE user IN (?, ?) OR user_chat_id = ?", (user, chat, int(user_id))),
+            ],
+        )
+        if deleted is not None:
+            logger.info("Storage: forgot a user on request (%d records deleted)", deleted)
+        return deleted or 0
+
+    # Helpers
+
     async def _write(self, action: str, sql: str, parameters: tuple[Any, ...]) -> None:
         # Autocommit mode: the single statement is committed when it returns.
-        if self._db is None:
-            return
-        try:
-            await self._db.execute(sql, parameters)
-        except STORAGE_ERRORS as exc:
-            self._failed(action, exc)
-        else:
-            self._failing = False
+        async with self._lock:
+            if self._db is None:
+                return
+            try:
+                await self._db.execute(sql, parameters)
+            except STORAGE_ERRORS as exc:
+                self._failed(action, exc)
+            else:
+                self._failing = False
 
     async def _read(self, action: str, sql: str, parameters: tuple[Any, ...]) -> list[sqlite3.Row]:
         if self._db is None:
@@ -314,6 +550,35 @@ class Storage:
             return []
         self._failing = False
         return rows
+
+    async def _transaction(self, action: str, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> int | None:
+        """Run deleting statements in one transaction; the rows changed, or None when it failed.
+
+        Afterwards the write-ahead log is checkpointed and truncated, so deleted rows do not
+        linger in it (best effort: a reader holding the log open leaves it for later).
+        """
+        async with self._lock:
+            db = self._db
+            if db is None:
+                return None
+            changed = 0
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                for sql, parameters in statements:
+                    cursor = await db.execute(sql, parameters)
+                    changed += max(cursor.rowcount, 0)
+                await db.execute("COMMIT")
+            except STORAGE_ERRORS as exc:
+                await _rollback_quietly(db)
+                self._failed(action, exc)
+                return None
+            except BaseException:  # cancelled: never leave the shared connection inside a transaction
+                await _rollback_quietly(db)
+                raise
+            self._failing = False
+            if changed:
+                await _truncate_wal(db)
+            return changed
 
     def _failed(self, action: str, exc: Exception) -> None:
         """Log a failed operation: in full the first time, in one line while it keeps failing."""
@@ -330,6 +595,8 @@ async def _configure(db: aiosqlite.Connection, path: Path) -> None:
     if mode != "wal":
         logger.warning("Storage: %s is in journal mode %r, not WAL; it still works but more slowly", path, mode)
     await db.execute("PRAGMA synchronous = NORMAL")
+    # Deleted rows are overwritten with zeros, so purged or forgotten text is gone from the file.
+    await db.execute("PRAGMA secure_delete = ON")
 
 
 async def _user_version(db: aiosqlite.Connection) -> int:
@@ -420,3 +687,22 @@ async def _close_quietly(db: aiosqlite.Connection) -> None:
         await db.close()
     except STORAGE_ERRORS:
         logger.warning("Storage: closing the database failed", exc_info=True)
+
+
+async def _rollback_quietly(db: aiosqlite.Connection) -> None:
+    try:
+        if db.in_transaction:
+            await db.execute("ROLLBACK")
+    except STORAGE_ERRORS:
+        logger.warning("Storage: rolling back failed", exc_info=True)
+
+
+async def _truncate_wal(db: aiosqlite.Connection) -> None:
+    """Copy the write-ahead log into the database and empty it; log, never raise."""
+    try:
+        rows = list(await db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+    except STORAGE_ERRORS:
+        logger.warning("Storage: checkpointing the write-ahead log after deleting failed", exc_info=True)
+        return
+    if rows and int(rows[0][0]):
+        logger.info("Storage: the write-ahead log is in use by a reader; it is emptied at a later checkpoint")

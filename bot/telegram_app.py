@@ -6,6 +6,7 @@ Flask app: tests pass their own request class (no internet) or storage.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from typing import Any
@@ -19,13 +20,15 @@ from . import handlers
 from .config import WEBHOOK_SECRET_ENV, Config, telegram_token
 from .engine import Clock, utc_now
 from .knowledge import Knowledge
+from .reloading import fingerprint
 from .startup import build_engine
 from .storage import Storage
 
 logger = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-CONFIG_KEY = "config"
+CONFIG_KEY = handlers.CONFIG_KEY
+PURGE_EVERY = dt.timedelta(days=1)
 
 
 def build_application(
@@ -61,6 +64,8 @@ def build_application(
     application = builder.build()
     application.bot_data[handlers.ENGINE_KEY] = build_engine(config, knowledge, clock)
     application.bot_data[CONFIG_KEY] = config
+    application.bot_data[handlers.CLOCK_KEY] = clock
+    application.bot_data[handlers.FINGERPRINT_KEY] = fingerprint(config.knowledge_dir)
     application.bot_data[handlers.ADMIN_CHAT_KEY] = config.telegram.admin_chat_id
     if storage is not None:
         application.bot_data[handlers.STORAGE_KEY] = storage
@@ -77,6 +82,12 @@ async def _post_init(application: AnyApplication) -> None:
         await application.bot.set_my_commands(list(handlers.COMMANDS))
     except TelegramError:
         logger.warning("Could not register the command menu", exc_info=True)
+    jobs = application.job_queue
+    if jobs is not None:
+        if config.telegram.reload_seconds > 0:
+            jobs.run_repeating(handlers.reload_job, interval=config.telegram.reload_seconds, name="reload")
+        if config.storage.retention_days > 0:
+            jobs.run_repeating(handlers.purge_job, interval=PURGE_EVERY, first=60, name="retention")
 
 
 async def _post_shutdown(application: AnyApplication) -> None:

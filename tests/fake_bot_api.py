@@ -21,10 +21,15 @@ The HTTP side of ``https://api.telegram.org`` as python-telegram-bot (PTB 22.x) 
   the bot's reaction with :meth:`FakeBotApi.wait_for_call`.
 * :meth:`FakeBotApi.fail_next` injects one-off failures: 429 with ``retry_after`` (JSON, as Telegram
   sends it) or a 5xx with a plain-text body (as a proxy in front of Telegram would send it).
+* ``response_delay`` (seconds, constructor argument or attribute; default 0) emulates the network round
+  trip to Telegram's servers: every request except getUpdates waits that long before it is handled and
+  answered (file downloads too). getUpdates is left alone: a long poll already waits for updates, and
+  delaying it would only postpone their delivery. With 0 nothing waits, exactly as without the option.
 
 Network rule: the server binds to 127.0.0.1 only, on a free port chosen by the OS; it never opens
 an outgoing connection. Every wait is bounded (long polls by ``long_poll_cap``, ``wait_for_*`` by
-their ``timeout``, shutdown by a few seconds), and ``async with FakeBotApi() as server`` stops it.
+their ``timeout``, each request by ``response_delay``, shutdown by a few seconds), and
+``async with FakeBotApi() as server`` stops it.
 
 Limits (on purpose)
 -------------------
@@ -51,6 +56,7 @@ import copy
 import dataclasses
 import itertools
 import json
+import math
 import re
 import socket
 import time
@@ -194,7 +200,10 @@ class Call:
     ``params`` holds the decoded parameters (query string + body); ``files`` the uploaded file parts.
     ``status`` is the HTTP status answered (200 on success); ``result`` the ``result`` of a successful
     answer; ``error`` the raw body of a failed one. A getUpdates call is recorded when it arrives, so its
-    ``result`` is ``None`` until the long poll returns.
+    ``result`` is ``None`` until the long poll returns; every other call is recorded when it is answered.
+    ``at`` is when the request arrived, ``answered_at`` when the answer was made (after the
+    ``response_delay``, if any, or when the long poll returned; ``None`` until then), both
+    ``time.monotonic()``.
     """
 
     index: int
@@ -205,6 +214,7 @@ class Call:
     result: Any = None
     error: str | None = None
     at: float = dataclasses.field(default_factory=time.monotonic)
+    answered_at: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -273,6 +283,10 @@ class FakeBotApi:
 
     Use as ``async with FakeBotApi(token=TOKEN) as server:`` and give PTB
     ``.base_url(server.base_url).base_file_url(server.base_file_url)``.
+
+    ``response_delay`` (seconds, >= 0; can be changed at any time through the attribute of the same
+    name) makes every request except getUpdates wait that long before it is handled and answered, to
+    emulate the network round trip to Telegram's servers. 0, the default, adds no wait at all.
     """
 
     def __init__(
@@ -283,8 +297,10 @@ class FakeBotApi:
         bot_first_name: str = "JEP Test Bot",
         long_poll_cap: float = 1.0,
         record_get_updates: bool = True,
+        response_delay: float = 0.0,
     ) -> None:
         self.token = token
+        self.response_delay = response_delay
         self.long_poll_cap = long_poll_cap
         self.record_get_updates = record_get_updates
         bot_id = _as_int(token.split(":", 1)[0]) or 123456789
@@ -360,6 +376,18 @@ class FakeBotApi:
         self._notify()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(runner.cleanup(), timeout=5.0)
+
+    @property
+    def response_delay(self) -> float:
+        """Seconds every request except getUpdates waits before it is handled and answered (0: none)."""
+        return self._response_delay
+
+    @response_delay.setter
+    def response_delay(self, seconds: float) -> None:
+        seconds = float(seconds)
+        if not 0.0 <= seconds < math.inf:
+            raise ValueError(f"response_delay must be a finite number of seconds >= 0, not {seconds!r}")
+        self._response_delay = seconds
 
     @property
     def port(self) -> int:
@@ -809,13 +837,18 @@ class FakeBotApi:
             return self._error(HTTPStatus.NOT_FOUND, "Not Found")
         token, rest = token_and_rest.split("/", 1)
         if is_file:
+            await self._emulate_round_trip()
             if token != self.token:
                 return self._error(HTTPStatus.UNAUTHORIZED, "Unauthorized")
             return self._download(rest)
 
         params, files = await self._read_params(request)
         method = _CANONICAL.get(rest.lower(), rest)
-        call = Call(index=len(self.calls), method=method, params=params, files=files)
+        arrived = time.monotonic()
+        if method != "getUpdates":
+            await self._emulate_round_trip()
+        # Numbered after the wait: calls answered in the same wait never share an index.
+        call = Call(index=len(self.calls), method=method, params=params, files=files, at=arrived)
         record = self.record_get_updates or method != "getUpdates"
         if token != self.token:
             return self._finish(call, record, self._error(HTTPStatus.UNAUTHORIZED, "Unauthorized"))
@@ -830,6 +863,7 @@ class FakeBotApi:
                 self._notify()
             result = await self._get_updates(params)
             call.result = result
+            call.answered_at = time.monotonic()
             return web.json_response({"ok": True, "result": result})
 
         try:
@@ -839,8 +873,14 @@ class FakeBotApi:
         call.result = result
         return self._finish(call, record, web.json_response({"ok": True, "result": result}))
 
+    async def _emulate_round_trip(self) -> None:
+        """Wait ``response_delay`` seconds (the network round trip to Telegram); no wait at all for 0."""
+        if self._response_delay > 0:
+            await asyncio.sleep(self._response_delay)
+
     def _finish(self, call: Call, record: bool, response: web.Response) -> web.Response:
         call.status = response.status
+        call.answered_at = time.monotonic()
         if response.status != HTTPStatus.OK:
             call.error = response.text
         if record:

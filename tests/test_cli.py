@@ -92,3 +92,27 @@ def test_ask_json_as_the_scorer_runs_it() -> None:
     )
     reply = json.loads(proc.stdout)
     assert reply["outcome"] == "answer" and "platformjep@minszw.nl" in reply["text"]
+
+
+async def test_report_command_text_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.config import StorageConfig
+    from bot.storage import Storage
+
+    storage = await Storage.open(StorageConfig(path=tmp_path / "bot.sqlite3", pseudonym_key="k"))
+    for question in ("hoe vraag ik een paspoort aan", "paspoort aanvragen hoe?", "school"):
+        await storage.record_event(1, "escalate" if "paspoort" in question else "clarify", None, 30.0, question)
+    await storage.record_event(2, "answer", "politie-protocol", 90.0, None)
+    await storage.close()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"knowledge_dir: {ROOT / 'knowledge'}\nstorage:\n  path: bot.sqlite3\n", encoding="utf-8")
+    page = tmp_path / "report.html"
+    assert cli.main(["--config", str(config), "report", "--days", "7", "--html", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "paspoort" in out and f"Wrote {page}" in out
+    html_text = page.read_text(encoding="utf-8")
+    assert "<svg" in html_text and "paspoort" in html_text
+
+
+def test_report_rejects_zero_days(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--config", CONFIG, "report", "--days", "0"]) == 2
+    assert "--days must be 1 or more." in capsys.readouterr().err

@@ -431,7 +431,8 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             "telegram:\n  tokn: abc\n",
             2,
             "unknown key 'tokn'.",
-            "Did you mean 'token'? The keys allowed here are: token, base_url, mode, webhook, admin_chat_id, concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds.",
+            "Did you mean 'token'? The keys allowed here are: token, base_url, mode, webhook, admin_chat_id, "
+            "concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds.",
             "telegram",
         ),
         (

@@ -341,6 +341,48 @@ async def test_long_poll_waits_at_most_the_cap_and_wakes_on_push(server: FakeBot
         assert result[0]["message"]["text"] == "wakker"
 
 
+async def test_response_delay_emulates_the_round_trip_except_for_get_updates() -> None:
+    with pytest.raises(ValueError, match="response_delay"):
+        FakeBotApi(token=TOKEN, response_delay=-1)
+    async with FakeBotApi(token=TOKEN, response_delay=0.2) as fake:
+        assert fake.response_delay == 0.2
+        async with Bot(TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url) as bot:
+            start = time.monotonic()
+            sent = await bot.send_message(CHAT, "even geduld")
+            elapsed = time.monotonic() - start
+            assert 0.18 <= elapsed < 2.0
+            assert sent.text == "even geduld"
+            (call,) = fake.calls_to("sendMessage")
+            assert call.answered_at is not None and call.answered_at - call.at >= 0.18
+
+            fake.push_text(CHAT, "direct")
+            start = time.monotonic()
+            (update,) = await bot.get_updates(timeout=0)
+            assert time.monotonic() - start < 0.18  # getUpdates is never delayed
+            assert update.message is not None and update.message.text == "direct"
+
+            fake.response_delay = 0
+            start = time.monotonic()
+            await bot.send_message(CHAT, "weer snel")
+            assert time.monotonic() - start < 0.18
+    assert [c.index for c in fake.calls] == list(range(len(fake.calls)))
+
+
+async def test_delayed_concurrent_calls_get_distinct_indexes() -> None:
+    async with FakeBotApi(token=TOKEN, response_delay=0.2) as fake, aiohttp.ClientSession() as session:
+
+        async def send(text: str) -> None:
+            url = f"{fake.base_url}{TOKEN}/sendMessage"
+            async with session.post(url, json={"chat_id": CHAT, "text": text}) as resp:
+                assert resp.status == 200
+
+        await asyncio.gather(*(send(str(n)) for n in range(5)))
+    calls = fake.calls
+    assert [c.index for c in calls] == [0, 1, 2, 3, 4]
+    assert sorted(c.text or "" for c in calls) == ["0", "1", "2", "3", "4"]
+    assert max(c.at for c in calls) < min(c.answered_at or 0.0 for c in calls)  # the waits overlapped
+
+
 async def test_wait_for_call_timeout_lists_calls(server: FakeBotApi) -> None:
     async with aiohttp.ClientSession() as session, session.post(f"{server.base_url}{TOKEN}/getMe") as resp:
         assert resp.status == 200

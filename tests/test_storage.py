@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -17,12 +20,17 @@ import pytest
 from bot import storage as storage_module
 from bot.config import PSEUDONYM_KEY_ENV, StorageConfig
 from bot.replies import Outcome
-from bot.storage import MIGRATIONS, Migration, ReviewQuestion, Storage, key_path
+from bot.storage import MIGRATIONS, Handoff, Migration, ReviewQuestion, Storage, key_path
 
 RAW_USER = 987_654_321_123
 RAW_CHAT = -100_555_444_333
 CRISIS_TEXT = "ik wil niet meer leven zwaluwstaart"
 ANSWER_TEXT = "hoe laat gaat het jongerencentrum open kievitsbloem"
+LATEST = MIGRATIONS[-1].version
+OTHER_USER = 111_222_333_444
+OTHER_CHAT = -100_777_888_999
+STAFF_CHAT = -100_246_813_579
+NOW = dt.datetime(2025, 6, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +67,41 @@ def storage_error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogR
     return [r for r in caplog.records if r.name == "bot.storage" and r.levelno >= logging.WARNING]
 
 
+class FakeClock:
+    """Stands in for `storage.clock`: rows are written at whatever time `now` is set to."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock(NOW)
+    monkeypatch.setattr(storage_module, "clock", fake)
+    return fake
+
+
+def every_cell(path: Path) -> list[object]:
+    """Every value in every table of the database."""
+    cells: list[object] = []
+    with sqlite3.connect(path) as conn:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                cells.extend(row)
+    return cells
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    return {
+        table: query(path, f"SELECT COUNT(*) FROM {table}")[0][0]
+        for table in ("events", "feedback", "preferences", "handoffs")
+    }
+
+
 # Schema and migrations
 
 
@@ -68,8 +111,8 @@ async def test_first_open_creates_folder_file_tables_and_version(db_path: Path) 
     await store.close()
     assert db_path.is_file()
     tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"events", "feedback", "preferences"}
-    assert query(db_path, "PRAGMA user_version") == [(1,)]
+    assert tables == {"events", "feedback", "preferences", "handoffs"}
+    assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
     assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
@@ -92,18 +135,18 @@ async def test_reopening_keeps_data_and_does_not_rerun_migrations(
     assert await second.feedback_counts() == {"openingstijden": (1, 0)}
     await second.close()
     assert not [r for r in caplog.records if "migrated" in r.getMessage()]
-    assert query(db_path, "PRAGMA user_version") == [(1,)]
+    assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
 
 
 async def test_a_new_migration_is_applied_once_in_order(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     await (await Storage.open(StorageConfig(path=db_path))).close()
-    extra = Migration(2, "notes", ("CREATE TABLE notes (text TEXT)", "INSERT INTO notes VALUES ('v2')"))
+    extra = Migration(LATEST + 1, "notes", ("CREATE TABLE notes (text TEXT)", "INSERT INTO notes VALUES ('v2')"))
     monkeypatch.setattr(storage_module, "MIGRATIONS", (*MIGRATIONS, extra))
     for _ in range(2):
         store = await Storage.open(StorageConfig(path=db_path))
         assert store.enabled
         await store.close()
-    assert query(db_path, "PRAGMA user_version") == [(2,)]
+    assert query(db_path, "PRAGMA user_version") == [(LATEST + 1,)]
     assert query(db_path, "SELECT text FROM notes") == [("v2",)]
 
 
@@ -111,12 +154,12 @@ async def test_a_failing_migration_is_rolled_back_and_disables_storage(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     await (await Storage.open(StorageConfig(path=db_path))).close()
-    broken = Migration(2, "broken", ("CREATE TABLE notes (text TEXT)", "THIS IS NOT SQL"))
+    broken = Migration(LATEST + 1, "broken", ("CREATE TABLE notes (text TEXT)", "THIS IS NOT SQL"))
     monkeypatch.setattr(storage_module, "MIGRATIONS", (*MIGRATIONS, broken))
     store = await Storage.open(StorageConfig(path=db_path))
     assert not store.enabled
     assert storage_error_records(caplog)
-    assert query(db_path, "PRAGMA user_version") == [(1,)]
+    assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
     assert not query(db_path, "SELECT name FROM sqlite_master WHERE name = 'notes'")
 
 
@@ -128,6 +171,48 @@ async def test_a_database_from_a_newer_bot_is_left_alone(db_path: Path, caplog: 
     assert not store.enabled
     assert any("newer" in r.getMessage() for r in storage_error_records(caplog))
     assert query(db_path, "PRAGMA user_version") == [(99,)]
+
+
+async def test_a_version_1_database_is_upgraded_in_place(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS[:1])
+    old = await Storage.open(StorageConfig(path=db_path))
+    assert old.enabled
+    await old.record_event(RAW_USER, Outcome.ESCALATE, "klachten", 12.0, "een oude vraag")
+    await old.record_feedback(RAW_USER, "adres", helpful=True)
+    await old.set_preference(RAW_CHAT, "audience", "ouders")
+    await old.close()
+    assert query(db_path, "PRAGMA user_version") == [(1,)]
+    assert not query(db_path, "SELECT name FROM sqlite_master WHERE name = 'handoffs'")
+
+    monkeypatch.setattr(storage_module, "MIGRATIONS", MIGRATIONS)
+    store = await Storage.open(StorageConfig(path=db_path))
+    assert store.enabled
+    assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
+    assert [q.question for q in await store.review_questions()] == ["een oude vraag"]
+    assert await store.feedback_counts() == {"adres": (1, 0)}
+    assert await store.get_preference(RAW_CHAT, "audience") == "ouders"
+    await store.record_handoff(RAW_USER, RAW_CHAT, "nieuwe vraag", STAFF_CHAT, 7)
+    assert await store.open_handoffs() == 1
+    assert await store.forget(RAW_USER, RAW_CHAT) == 4  # rows from before and after the upgrade
+    await store.close()
+    indexes = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"events_created_at", "feedback_created_at", "handoffs_created_at"} <= indexes
+
+
+async def test_created_at_is_indexed_for_every_retained_table(store: Storage, db_path: Path) -> None:
+    await store.close()
+    for table in ("events", "feedback", "handoffs"):
+        indexed = {
+            column
+            for (index,) in query(db_path, f"SELECT name FROM pragma_index_list('{table}')")
+            for (_, _, column) in query(db_path, f"SELECT * FROM pragma_index_info('{index}')")
+        }
+        assert "created_at" in indexed, table
+        plan = " ".join(
+            str(row[-1])
+            for row in query(db_path, f"EXPLAIN QUERY PLAN DELETE FROM {table} WHERE created_at < '2025-01-01'")
+        )
+        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (table, plan)
 
 
 # Events, feedback and preferences
@@ -176,6 +261,26 @@ async def test_question_text_is_kept_only_for_escalate_and_clarify(store: Storag
     assert ANSWER_TEXT.encode() not in everything
 
 
+async def test_no_question_text_is_kept_when_the_config_says_so(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, store_question_text=False))
+    await store.record_event(RAW_USER, Outcome.ESCALATE, "klachten", 10.0, "escalated ijsvogeltekst")
+    await store.record_event(RAW_USER, Outcome.CLARIFY, None, 50.5, "clarified ijsvogeltekst")
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, ANSWER_TEXT)
+    assert await store.review_questions() == []
+    assert await store.outcome_counts() == {"answer": 1, "clarify": 1, "escalate": 1}
+    await store.close()
+
+    rows = query(db_path, "SELECT outcome, faq_id, score, question, user FROM events ORDER BY id")
+    user = store.pseudonym(RAW_USER)
+    assert rows == [
+        ("escalate", "klachten", 10.0, None, user),
+        ("clarify", None, 50.5, None, user),
+        ("answer", "adres", 90.0, None, user),
+    ]
+    everything = b"".join(p.read_bytes() for p in db_path.parent.iterdir())
+    assert b"ijsvogeltekst" not in everything
+
+
 async def test_feedback_round_trip(store: Storage) -> None:
     assert await store.feedback_counts() == {}
     await store.record_feedback(RAW_USER, "openingstijden", helpful=True)
@@ -203,6 +308,250 @@ async def test_preferences_set_get_and_overwrite(db_path: Path) -> None:
     assert query(db_path, "SELECT COUNT(*) FROM preferences") == [(3,)]
     chats = {chat for (chat,) in query(db_path, "SELECT chat FROM preferences")}
     assert chats == {store.pseudonym(RAW_CHAT), store.pseudonym(RAW_CHAT + 1)}
+
+
+async def test_reporting_helpers(store: Storage, clock: FakeClock) -> None:
+    assert await store.feedback_totals() == (0, 0)
+    assert await store.outcome_counts_since(NOW - dt.timedelta(days=7)) == {}
+
+    clock.now = NOW - dt.timedelta(days=10)
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_event(RAW_USER, Outcome.ESCALATE, None, 10.0, "oud")
+    clock.now = NOW - dt.timedelta(days=7)  # exactly at `since`: counted
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    clock.now = NOW
+    await store.record_event(OTHER_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_event(OTHER_USER, Outcome.CLARIFY, None, 50.0, "nieuw")
+    await store.record_feedback(RAW_USER, "adres", helpful=True)
+    await store.record_feedback(OTHER_USER, "adres", helpful=True)
+    await store.record_feedback(OTHER_USER, "openingstijden", helpful=False)
+
+    assert await store.outcome_counts_since(NOW - dt.timedelta(days=7)) == {"answer": 2, "clarify": 1}
+    assert await store.outcome_counts_since(NOW - dt.timedelta(days=30)) == {"answer": 3, "clarify": 1, "escalate": 1}
+    assert await store.outcome_counts_since(NOW + dt.timedelta(seconds=1)) == {}
+    # The same moment in another time zone, or naive (taken as UTC), counts the same.
+    amsterdam = dt.timezone(dt.timedelta(hours=2))
+    assert await store.outcome_counts_since((NOW - dt.timedelta(days=7)).astimezone(amsterdam)) == {
+        "answer": 2,
+        "clarify": 1,
+    }
+    assert await store.outcome_counts_since((NOW - dt.timedelta(days=7)).replace(tzinfo=None)) == {
+        "answer": 2,
+        "clarify": 1,
+    }
+    assert await store.outcome_counts_since(dt.datetime.min.replace(tzinfo=dt.UTC)) == await store.outcome_counts()
+    assert await store.feedback_totals() == (2, 1)
+
+
+# Handoffs to staff
+
+
+async def test_handoff_round_trip_and_answering_erases_the_chat_id(store: Storage, db_path: Path) -> None:
+    assert await store.open_handoffs() == 0
+    await store.record_handoff(RAW_USER, RAW_CHAT, "mag mijn zoon mee op kamp?", STAFF_CHAT, 501)
+    await store.record_handoff(OTHER_USER, OTHER_CHAT, "andere vraag", STAFF_CHAT, 502)
+    assert await store.open_handoffs() == 2
+
+    handoff = await store.handoff_for(STAFF_CHAT, 501)
+    assert isinstance(handoff, Handoff)
+    assert (handoff.user_chat_id, handoff.question, handoff.answered) == (RAW_CHAT, "mag mijn zoon mee op kamp?", False)
+    assert handoff.created_at.utcoffset() == dt.timedelta(0)
+    assert await store.handoff_for(STAFF_CHAT, 999) is None
+    assert await store.handoff_for(OTHER_CHAT, 501) is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        handoff.question = "anders"  # type: ignore[misc]
+    assert not hasattr(handoff, "__dict__")
+
+    await store.mark_handoff_answered(handoff.id)
+    assert await store.handoff_for(STAFF_CHAT, 501) is None
+    assert await store.open_handoffs() == 1
+    await store.mark_handoff_answered(handoff.id)  # twice: harmless
+    await store.mark_handoff_answered(12345)  # unknown: harmless
+    assert await store.open_handoffs() == 1
+    other = await store.handoff_for(STAFF_CHAT, 502)
+    assert other is not None
+    assert other.user_chat_id == OTHER_CHAT
+    await store.close()
+
+    rows = query(db_path, "SELECT user, user_chat_id, question, answered_at IS NOT NULL FROM handoffs ORDER BY id")
+    assert rows == [
+        (store.pseudonym(RAW_USER), None, None, 1),
+        (store.pseudonym(OTHER_USER), OTHER_CHAT, "andere vraag", 0),
+    ]
+    with sqlite3.connect(db_path) as conn:
+        dump = "\n".join(conn.iterdump())
+    assert str(RAW_CHAT) not in dump
+    assert str(RAW_USER) not in dump
+    assert "mag mijn zoon mee op kamp" not in dump
+
+
+async def test_a_handoff_keeps_its_question_even_without_question_text(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, store_question_text=False))
+    await store.record_handoff(RAW_USER, RAW_CHAT, "expliciet naar de medewerkers", STAFF_CHAT, 8)
+    handoff = await store.handoff_for(STAFF_CHAT, 8)
+    assert handoff is not None
+    assert handoff.question == "expliciet naar de medewerkers"
+    await store.close()
+
+
+# Retention
+
+
+async def fill_at(store: Storage, clock: FakeClock, moment: dt.datetime, user_id: int, chat_id: int, tag: str) -> None:
+    """One event, one feedback and one handoff written at `moment`."""
+    clock.now = moment
+    await store.record_event(user_id, Outcome.ESCALATE, None, 10.0, f"vraag {tag}")
+    await store.record_feedback(user_id, "adres", helpful=True)
+    await store.record_handoff(user_id, chat_id, f"overdracht {tag}", STAFF_CHAT, abs(hash(tag)) % 10_000)
+
+
+async def test_purge_older_than_deletes_old_rows_of_every_retained_table(
+    store: Storage, db_path: Path, clock: FakeClock
+) -> None:
+    await fill_at(store, clock, NOW - dt.timedelta(days=200), RAW_USER, RAW_CHAT, "oud")
+    await fill_at(store, clock, NOW - dt.timedelta(days=30), RAW_USER, RAW_CHAT, "grens")  # exactly 30 days: kept
+    await fill_at(store, clock, NOW - dt.timedelta(days=2), OTHER_USER, OTHER_CHAT, "nieuw")
+    clock.now = NOW - dt.timedelta(days=400)
+    await store.set_preference(RAW_CHAT, "audience", "ouders")  # preferences are not subject to retention
+    clock.now = NOW
+
+    assert await store.purge_older_than(0, now=NOW) == 0
+    assert await store.purge_older_than(-5, now=NOW) == 0
+    assert table_counts(db_path) == {"events": 3, "feedback": 3, "preferences": 1, "handoffs": 3}
+
+    assert await store.purge_older_than(30, now=NOW) == 3
+    assert table_counts(db_path) == {"events": 2, "feedback": 2, "preferences": 1, "handoffs": 2}
+    assert {q.question for q in await store.review_questions()} == {"vraag grens", "vraag nieuw"}
+    assert await store.purge_older_than(30, now=NOW) == 0
+
+    # `now` defaults to the clock; the same moment in another time zone purges the same.
+    clock.now = NOW + dt.timedelta(days=1)
+    assert await store.purge_older_than(30) == 3
+    western = dt.timezone(-dt.timedelta(hours=5))
+    assert await store.purge_older_than(2, now=NOW.astimezone(western)) == 0  # "nieuw" is exactly 2 days old
+    assert await store.purge_older_than(2, now=NOW.replace(tzinfo=None)) == 0  # naive: UTC
+    assert await store.purge_older_than(2, now=(NOW + dt.timedelta(seconds=1)).astimezone(western)) == 3
+    assert table_counts(db_path) == {"events": 0, "feedback": 0, "preferences": 1, "handoffs": 0}
+    assert await store.purge_older_than(10**9, now=NOW) == 0  # no datetime is that old: nothing, no error
+
+
+@pytest.mark.parametrize(("retention", "left"), [(180, 1), (0, 2)])
+async def test_purge_expired_applies_the_configured_retention(
+    db_path: Path, clock: FakeClock, retention: int, left: int
+) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, retention_days=retention))
+    assert store.retention_days == retention
+    await fill_at(store, clock, NOW - dt.timedelta(days=181), RAW_USER, RAW_CHAT, "oud")
+    await fill_at(store, clock, NOW - dt.timedelta(days=179), RAW_USER, RAW_CHAT, "recent")
+    clock.now = NOW
+    assert await store.purge_expired() == (2 - left) * 3
+    await store.close()
+    assert table_counts(db_path) == {"events": left, "feedback": left, "preferences": 0, "handoffs": left}
+
+
+# Forgetting a user
+
+
+async def test_forget_deletes_every_row_about_the_user_and_nothing_else(store: Storage, db_path: Path) -> None:
+    for user, chat, text in ((RAW_USER, RAW_CHAT, "merelvraag"), (OTHER_USER, OTHER_CHAT, "spreeuwvraag")):
+        await store.record_event(user, Outcome.ESCALATE, "klachten", 10.0, f"{text} escalated")
+        await store.record_event(user, Outcome.ANSWER, "adres", 90.0, None)
+        await store.record_feedback(user, "adres", helpful=True)
+        await store.set_preference(chat, "audience", "ouders")
+        await store.set_preference(user, "audience", "jongeren")  # their private chat: chat id = user id
+        await store.record_handoff(user, chat, f"{text} open", STAFF_CHAT, abs(user) % 1000)
+        await store.record_handoff(user, chat, f"{text} beantwoord", STAFF_CHAT, abs(user) % 1000 + 1)
+        answered = await store.handoff_for(STAFF_CHAT, abs(user) % 1000 + 1)
+        assert answered is not None
+        await store.mark_handoff_answered(answered.id)
+    await store.record_event(None, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_feedback(None, "adres", helpful=False)
+    before = table_counts(db_path)
+
+    # 2 events, 1 feedback, 2 preferences, 2 handoffs
+    assert await store.forget(RAW_USER, RAW_CHAT) == 7
+    assert await store.forget(RAW_USER, RAW_CHAT) == 0
+    after = table_counts(db_path)
+    assert after == {
+        "events": before["events"] - 2,
+        "feedback": before["feedback"] - 1,
+        "preferences": before["preferences"] - 2,
+        "handoffs": before["handoffs"] - 2,
+    }
+
+    gone = {store.pseudonym(RAW_USER), store.pseudonym(RAW_CHAT), RAW_USER, RAW_CHAT, str(RAW_USER), str(RAW_CHAT)}
+    cells = every_cell(db_path)
+    assert not gone & set(cells)
+    assert not [c for c in cells if isinstance(c, str) and "merelvraag" in c]
+    assert store.pseudonym(OTHER_USER) in cells
+    assert store.pseudonym(OTHER_CHAT) in cells
+    assert OTHER_CHAT in cells
+    assert await store.open_handoffs() == 1
+    assert await store.get_preference(OTHER_CHAT, "audience") == "ouders"
+    assert await store.get_preference(RAW_CHAT, "audience") is None
+    assert [q.question for q in await store.review_questions()] == ["spreeuwvraag escalated"]
+    await store.close()
+
+    # Overwritten on delete and the write-ahead log emptied: the text is gone from the files too.
+    files = [p for p in db_path.parent.iterdir() if p.is_file()]
+    assert all(b"merelvraag" not in p.read_bytes() for p in files)
+    assert any(b"spreeuwvraag" in p.read_bytes() for p in files)
+
+
+async def test_forget_without_a_chat_id_clears_the_private_chat(store: Storage, db_path: Path) -> None:
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.set_preference(RAW_USER, "audience", "ouders")
+    await store.set_preference(OTHER_USER, "audience", "ouders")
+    assert await store.forget(RAW_USER) == 2
+    assert table_counts(db_path) == {"events": 0, "feedback": 0, "preferences": 1, "handoffs": 0}
+
+
+async def test_a_failing_forget_deletes_nothing_and_leaves_the_connection_usable(
+    store: Storage, db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_feedback(RAW_USER, "adres", helpful=True)
+    await store.record_handoff(RAW_USER, RAW_CHAT, "vraag", STAFF_CHAT, 1)
+    assert store._db is not None
+    real_execute = store._db.execute
+
+    async def fails_on_handoffs(sql: str, parameters: Any = None) -> Any:
+        if sql.startswith("DELETE FROM handoffs"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real_execute(sql, parameters)
+
+    monkeypatch.setattr(store._db, "execute", fails_on_handoffs)
+    assert await store.forget(RAW_USER, RAW_CHAT) == 0
+    assert storage_error_records(caplog)
+    assert await store.purge_older_than(1, now=NOW + dt.timedelta(days=36500)) == 0
+    assert table_counts(db_path) == {"events": 1, "feedback": 1, "preferences": 0, "handoffs": 1}  # rolled back
+    assert not store._db.in_transaction
+
+    monkeypatch.setattr(store._db, "execute", real_execute)
+    await store.record_event(OTHER_USER, Outcome.ANSWER, "adres", 90.0, None)
+    assert await store.forget(RAW_USER, RAW_CHAT) == 3
+    assert table_counts(db_path) == {"events": 1, "feedback": 0, "preferences": 0, "handoffs": 0}
+
+
+async def test_concurrent_writes_purges_and_forgets_do_not_collide(
+    store: Storage, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock.now = NOW - dt.timedelta(days=100)
+    await asyncio.gather(*(store.record_event(OTHER_USER, Outcome.ANSWER, "adres", 90.0, None) for _ in range(5)))
+    clock.now = NOW
+    results = await asyncio.gather(
+        *(store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None) for _ in range(10)),
+        store.purge_older_than(30, now=NOW),
+        store.forget(RAW_USER, RAW_CHAT),
+        store.purge_older_than(30, now=NOW),
+        store.forget(RAW_USER, RAW_CHAT),
+        *(store.record_feedback(OTHER_USER, "adres", helpful=True) for _ in range(10)),
+    )
+    assert not storage_error_records(caplog)
+    purged = [r for r in results if isinstance(r, int)]
+    assert sum(purged) == 5 + 10  # each old event purged once; each of the user's events forgotten once
+    assert await store.outcome_counts() == {}
+    assert await store.feedback_totals() == (10, 0)
 
 
 # Pseudonyms and the key
@@ -325,6 +674,33 @@ async def test_a_failing_connection_is_logged_and_does_not_raise(
     assert await store.feedback_counts() == {"adres": (1, 0)}
 
 
+async def test_the_new_methods_fail_safely_too(
+    store: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    assert store._db is not None
+    monkeypatch.setattr(store._db, "execute", broken)
+    monkeypatch.setattr(store._db, "execute_fetchall", broken)
+
+    await store.record_handoff(RAW_USER, RAW_CHAT, "geheime overdracht", STAFF_CHAT, 3)
+    assert await store.handoff_for(STAFF_CHAT, 3) is None
+    await store.mark_handoff_answered(1)
+    assert await store.open_handoffs() == 0
+    assert await store.purge_older_than(30) == 0
+    assert await store.purge_expired() == 0
+    assert await store.forget(RAW_USER, RAW_CHAT) == 0
+    assert await store.outcome_counts_since(NOW) == {}
+    assert await store.feedback_totals() == (0, 0)
+    assert len(storage_error_records(caplog)) >= 9
+    assert "geheime overdracht" not in caplog.text
+
+    monkeypatch.undo()
+    await store.record_handoff(RAW_USER, RAW_CHAT, "vraag", STAFF_CHAT, 3)
+    assert await store.open_handoffs() == 1
+
+
 async def test_a_connection_closed_underneath_is_logged_and_does_not_raise(
     store: Storage, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -356,6 +732,15 @@ async def exercise_every_method(store: Storage) -> None:
     assert await store.feedback_counts() == {}
     assert await store.review_questions() == []
     assert await store.outcome_counts() == {}
+    await store.record_handoff(RAW_USER, RAW_CHAT, "vraag", STAFF_CHAT, 1)
+    assert await store.handoff_for(STAFF_CHAT, 1) is None
+    await store.mark_handoff_answered(1)
+    assert await store.open_handoffs() == 0
+    assert await store.purge_older_than(30) == 0
+    assert await store.purge_expired() == 0
+    assert await store.forget(RAW_USER, RAW_CHAT) == 0
+    assert await store.outcome_counts_since(NOW) == {}
+    assert await store.feedback_totals() == (0, 0)
     await store.close()
     await store.close()
 

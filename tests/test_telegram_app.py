@@ -225,3 +225,43 @@ def test_the_environment_token_wins_over_the_file(monkeypatch: pytest.MonkeyPatc
     assert telegram_token(config) == "1:FILE"
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:ENV")
     assert telegram_token(config) == "1:ENV"
+
+
+async def test_handoff_round_trip_through_the_staff_chat(
+    server: FakeBotApi, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    staff_chat = -700
+    config = make_config(server, tmp_path)
+    config = Config(
+        telegram=TelegramConfig(token=DEFAULT_TOKEN, base_url=server.base_url, handoff_chat_id=staff_chat),
+        storage=config.storage,
+    )
+    async with running_bot(config, knowledge):
+        server.push_text(CHAT, "kan ik bij jullie een paspoort aanvragen?")
+        escalation = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert ("Stuur mijn vraag door", "h") in buttons(escalation)
+
+        server.push_callback(CHAT, "h")
+        consent = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert consent.text and "Wil je je vraag doorsturen?" in consent.text
+        server.push_callback(CHAT, "hy")
+        forwarded = await server.wait_for_call("sendMessage", to_chat(staff_chat))
+        assert forwarded.text and "kan ik bij jullie een paspoort aanvragen?" in forwarded.text
+        told = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert told.text and told.text.startswith("Je vraag is doorgestuurd.")
+
+        staff_message = server.last_bot_message(staff_chat)
+        assert staff_message is not None
+        server.push_text(
+            staff_chat, "Daarvoor kun je bij je gemeente terecht.", user_id=777, reply_to=staff_message["message_id"]
+        )
+        answer = await server.wait_for_call("sendMessage", to_chat(CHAT))
+        assert answer.text and "Antwoord van een medewerker van Platform JEP:" in answer.text
+        assert "Daarvoor kun je bij je gemeente terecht." in answer.text
+        confirmed = await server.wait_for_call("sendMessage", to_chat(staff_chat))
+        assert confirmed.text == "✓ Doorgestuurd naar de vraagsteller."
+
+        # A second reply to the same question is not delivered twice.
+        server.push_text(staff_chat, "Nog een aanvulling.", user_id=777, reply_to=staff_message["message_id"])
+        again = await server.wait_for_call("sendMessage", to_chat(staff_chat))
+        assert again.text and again.text.startswith("Dit bericht hoort niet bij een openstaande")
