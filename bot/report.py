@@ -531,11 +531,12 @@ def render_text(report: Report) -> str:
     else:
         lines.append("  No 👎 in this period.")
 
-    lines += ["", f"Entries never used in this period (no reply, no feedback): {len(report.never_used)}", ""]
+    unused = "unknown" if _no_data(report) else str(len(report.never_used))
+    lines += ["", f"Entries never used in this period (no reply, no feedback): {unused}", ""]
     for e in report.never_used:
         lines.append(f"  {e.faq_id}: {_short(e.question, 80)}")
     if not report.never_used:
-        lines.append("  Unknown: no data." if _no_data(report) else "  None.")
+        lines.append("  No data to tell." if _no_data(report) else "  None: every entry was used.")
     return "\n".join(lines) + "\n"
 
 
@@ -815,7 +816,8 @@ def render_html(report: Report) -> str:
     else:
         out.append("<p>No 👎 in this period.</p>")
 
-    out.append(f"<h2>Entries never used ({len(report.never_used)})</h2>")
+    unused = "unknown" if _no_data(report) else str(len(report.never_used))
+    out.append(f"<h2>Entries never used ({unused})</h2>")
     out.append('<p class="muted">No reply and no feedback in this period.</p>')
     if report.never_used:
         out.append('<div class="scroll"><table><thead><tr><th>entry</th><th>question</th><th>topic</th></tr>')
@@ -826,7 +828,7 @@ def render_html(report: Report) -> str:
         )
         out.append("</tbody></table></div>")
     else:
-        out.append("<p>Unknown: no data.</p>" if _no_data(report) else "<p>None.</p>")
+        out.append("<p>No data to tell.</p>" if _no_data(report) else "<p>None: every entry was used.</p>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
