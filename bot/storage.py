@@ -252,6 +252,11 @@ class Storage:
         path = Path(config.path)
         db: aiosqlite.Connection | None = None
         try:
+            if path.is_dir():
+                # Caught here rather than by sqlite: a failed aiosqlite.connect leaves its worker thread behind.
+                raise StorageUnavailable(
+                    f"{path} is a folder, not a database file. Point storage.path at a file, e.g. data/bot.sqlite3."
+                )
             had_data = path.is_file() and path.stat().st_size > 0
             path.parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)

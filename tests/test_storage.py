@@ -767,6 +767,12 @@ async def test_an_impossible_path_gives_a_disabled_storage(
     await exercise_every_method(store)
 
 
+async def test_a_folder_as_database_path_is_named_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    store = await Storage.open(StorageConfig(path=a_directory(tmp_path)))
+    assert not store.enabled
+    assert any("is a folder" in r.getMessage() for r in storage_error_records(caplog))
+
+
 async def test_the_disabled_storage_does_nothing() -> None:
     store = Storage.disabled()
     assert not store.enabled
