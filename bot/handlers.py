@@ -697,14 +697,13 @@ async def staff_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     messages = engine_of(context).knowledge.messages
     storage = storage_of(context)
     handoff = await storage.handoff_for(message.chat.id, message.reply_to_message.message_id) if storage else None
-    if handoff is None or handoff.user_chat_id is None:
+    # Claim it before delivering: of two staff replies at the same moment only one goes out.
+    if storage is None or handoff is None or not await storage.mark_handoff_answered(handoff.id):
         await message.reply_html(html.escape(messages.format("handoff_unknown"), quote=False))
         return
     answer = messages.format("handoff_answer", antwoord=message.text)
     for chunk in split_message(tappable(html.escape(answer, quote=False))):
         await context.bot.send_message(handoff.user_chat_id, chunk, parse_mode=ParseMode.HTML)
-    if storage is not None:
-        await storage.mark_handoff_answered(handoff.id)
     await message.reply_html(html.escape(messages.format("handoff_delivered"), quote=False))
 
 
@@ -737,12 +736,13 @@ async def _forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE, mes
         storage = storage_of(context)
         user = update.effective_user
         chat = update.effective_chat
-        deleted = 0
-        if storage is not None and user is not None:
-            deleted = await storage.forget(user.id, chat.id if chat else None)
         if context.chat_data is not None:
             context.chat_data.clear()
-        text = messages.format("forget_done", aantal=str(deleted))
+        if storage is None or not storage.enabled or user is None:
+            text = messages.format("forget_failed")  # honest: nothing could be deleted right now
+        else:
+            deleted = await storage.forget(user.id, chat.id if chat else None)
+            text = messages.format("forget_done", aantal=str(deleted))
     try:
         await message.edit_text(html.escape(text, quote=False), parse_mode=ParseMode.HTML)
     except TelegramError:

@@ -113,6 +113,7 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "forget_no": frozenset(),
     "forget_done": frozenset({"aantal"}),
     "forget_cancelled": frozenset(),
+    "forget_failed": _CONTACT_PLACEHOLDERS,
 }
 
 AUDIENCES = ("parents", "professionals", "both")

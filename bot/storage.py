@@ -462,14 +462,19 @@ class Storage:
             logger.exception("Storage: a handoff row is malformed")
             return None
 
-    async def mark_handoff_answered(self, handoff_id: int) -> None:
-        """The staff answer was delivered: note when, and erase the chat id and the question text."""
-        await self._write(
+    async def mark_handoff_answered(self, handoff_id: int) -> bool:
+        """Claim a handoff for delivery: note when, and erase the chat id and the question text.
+
+        True only for the one call that marked it: when two staff replies arrive at once,
+        just one of them is delivered. False when already answered, unknown, or on an error.
+        """
+        changed = await self._write(
             "mark the handoff answered",
             "UPDATE handoffs SET answered_at = ?, user_chat_id = NULL, question = NULL "
             "WHERE id = ? AND answered_at IS NULL",
             (utc_now(), int(handoff_id)),
         )
+        return changed == 1
 
     async def open_handoffs(self) -> int:
         """How many handoffs still wait for a staff answer."""
@@ -533,17 +538,19 @@ class Storage:
 
     # Helpers
 
-    async def _write(self, action: str, sql: str, parameters: tuple[Any, ...]) -> None:
+    async def _write(self, action: str, sql: str, parameters: tuple[Any, ...]) -> int:
+        """Run one statement; the number of rows it changed (0 on an error or when disabled)."""
         # Autocommit mode: the single statement is committed when it returns.
         async with self._lock:
             if self._db is None:
-                return
+                return 0
             try:
-                await self._db.execute(sql, parameters)
+                cursor = await self._db.execute(sql, parameters)
             except STORAGE_ERRORS as exc:
                 self._failed(action, exc)
-            else:
-                self._failing = False
+                return 0
+            self._failing = False
+            return max(cursor.rowcount, 0)
 
     async def _read(self, action: str, sql: str, parameters: tuple[Any, ...]) -> list[sqlite3.Row]:
         if self._db is None:

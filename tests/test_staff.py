@@ -191,3 +191,12 @@ async def test_handoff_offers_consent_then_forwards(staff_app: tuple[App, Offlin
     assert to_staff and "hoe vraag ik een paspoort aan" in to_staff[-1]["text"]
     assert texts(request)[-1].startswith("Je vraag is doorgestuurd.")
     assert await storage.open_handoffs() == 1
+
+
+async def test_forget_is_honest_when_storage_is_unavailable(
+    staff_app: tuple[App, OfflineRequest, Storage, Path],
+) -> None:
+    app, request, _, _ = staff_app
+    app.bot_data["storage"] = Storage.disabled()
+    await app.process_update(callback_update(app.bot, "vy"))
+    assert request.sent("editMessageText")[-1]["text"].startswith("Het lukte nu niet om je gegevens te verwijderen.")

@@ -362,11 +362,11 @@ async def test_handoff_round_trip_and_answering_erases_the_chat_id(store: Storag
         handoff.question = "anders"  # type: ignore[misc]
     assert not hasattr(handoff, "__dict__")
 
-    await store.mark_handoff_answered(handoff.id)
+    assert await store.mark_handoff_answered(handoff.id) is True
     assert await store.handoff_for(STAFF_CHAT, 501) is None
     assert await store.open_handoffs() == 1
-    await store.mark_handoff_answered(handoff.id)  # twice: harmless
-    await store.mark_handoff_answered(12345)  # unknown: harmless
+    assert await store.mark_handoff_answered(handoff.id) is False  # twice: only the first call claims it
+    assert await store.mark_handoff_answered(12345) is False  # unknown: harmless
     assert await store.open_handoffs() == 1
     other = await store.handoff_for(STAFF_CHAT, 502)
     assert other is not None
