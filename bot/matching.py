@@ -177,6 +177,18 @@ class Matcher:
             limit=s.candidate_limit,
         )
         entry_indexes = dict.fromkeys(self._phrasing_entry[pool_ids[i]] for _t, _s, i in found)
+        # The fuzzy scores of every phrasing of the candidate entries, in two C loops rather
+        # than two Python calls per phrasing.
+        rescored = [p for e in entry_indexes for p in self._entry_phrasing_ids[e] if p in pool]
+        rescored_texts = [self._phrasing_text[p] for p in rescored]
+        fuzzy_of = dict.fromkeys(rescored, 0.0)
+        for scorer, share in (
+            (fuzz.token_set_ratio, s.fuzzy_set_share),
+            (fuzz.token_sort_ratio, 1 - s.fuzzy_set_share),
+        ):
+            if share:
+                for _t, score, i in process.extract(query, rescored_texts, scorer=scorer, processor=None, limit=None):
+                    fuzzy_of[rescored[i]] += share * score
 
         weights: dict[str, float] = {}
         for word, term in zip(analysis.words, analysis.terms, strict=True):
@@ -202,10 +214,7 @@ class Matcher:
             for p_index in self._entry_phrasing_ids[e_index]:
                 if p_index not in pool:
                     continue  # shares no term with the question: cannot be the closest phrasing
-                text = self._phrasing_text[p_index]
-                fz = s.fuzzy_set_share * fuzz.token_set_ratio(query, text, processor=None) + (
-                    1 - s.fuzzy_set_share
-                ) * fuzz.token_sort_ratio(query, text, processor=None)
+                fz = fuzzy_of[p_index]
                 own = self._phrasing_terms[p_index]
                 own_total = self._phrasing_total[p_index]
                 shared = sum(weights[t] for t in own if t in weights)
