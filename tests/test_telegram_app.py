@@ -265,3 +265,11 @@ async def test_handoff_round_trip_through_the_staff_chat(
         server.push_text(staff_chat, "Nog een aanvulling.", user_id=777, reply_to=staff_message["message_id"])
         again = await server.wait_for_call("sendMessage", to_chat(staff_chat))
         assert again.text and again.text.startswith("Dit bericht hoort niet bij een openstaande")
+
+
+async def test_start_up_schedules_reload_and_retention(
+    server: FakeBotApi, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    async with running_bot(make_config(server, tmp_path), knowledge) as app:
+        names = sorted(job.name for job in app.job_queue.jobs())
+        assert names == ["reload", "retention"]
