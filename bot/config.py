@@ -165,7 +165,7 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
         return None, problems
     if doc.data is None:
         doc.data = {}
-    values = check_mapping(doc, (), TOP_FIELDS, None, problems, what="the config file")  # type: ignore[arg-type]
+    values = check_mapping(doc, (), TOP_FIELDS, None, problems, what="the config file")
     base = path.resolve().parent
     level = values.get("log_level", "INFO").upper()
     if level not in LOG_LEVELS:

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 
 from . import hours
 from .problems import Problem, error, sort_key, warning
-from .schema import Field, check_mapping, nearest
+from .schema import Field, check_items, check_mapping, nearest
 from .text import fold
 from .yamlsource import YamlDoc, read_yaml
 
@@ -449,7 +449,7 @@ def _load_faq_file(doc: YamlDoc, placeholders: dict[str, str] | None, problems: 
             warning(doc.file, 1, "this file is empty.", "Add entries under 'entries:', or delete the file.")
         )
         return []
-    top = check_mapping(doc, (), FAQ_FILE_FIELDS, None, problems, what="an FAQ file")  # type: ignore[arg-type]
+    top = check_mapping(doc, (), FAQ_FILE_FIELDS, None, problems, what="an FAQ file")
     raw_entries = top.get("entries")
     if raw_entries is None:
         return []
@@ -735,7 +735,7 @@ def _check_across_entries(
 def _load_contacts(doc: YamlDoc | None, problems: list[Problem]) -> Contacts | None:
     if doc is None:
         return None
-    top = check_mapping(doc, (), CONTACTS_FIELDS, None, problems, what="the contacts file")  # type: ignore[arg-type]
+    top = check_mapping(doc, (), CONTACTS_FIELDS, None, problems, what="the contacts file")
     line_fields = (
         check_mapping(doc, ("advice_line",), ADVICE_LINE_FIELDS, "advice_line", problems, what="advice_line")
         if "advice_line" in top
@@ -865,7 +865,7 @@ def _load_office_hours(doc: YamlDoc, top: dict[str, Any], problems: list[Problem
 def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | None:
     if doc is None:
         return None
-    top = check_mapping(doc, (), SYNONYMS_FIELDS, None, problems, what="the synonyms file")  # type: ignore[arg-type]
+    top = check_mapping(doc, (), SYNONYMS_FIELDS, None, problems, what="the synonyms file")
     mapping: dict[str, str] = {}
     where: dict[str, str] = {}
     for canonical, variants in (top.get("synonyms") or {}).items():
@@ -911,19 +911,11 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
 def _load_crisis(doc: YamlDoc | None, problems: list[Problem]) -> Crisis | None:
     if doc is None:
         return None
-    top = check_mapping(doc, (), CRISIS_FIELDS, None, problems, what="the crisis file")  # type: ignore[arg-type]
-    lines: list[CrisisLine] = []
-    for index, _raw in enumerate(top.get("lines", [])):
-        values = check_mapping(
-            doc,
-            ("lines", index),
-            CRISIS_LINE_FIELDS,
-            f"lines → item {index + 1}",
-            problems,
-            what="an emergency line",
-        )
-        if len(values) == len(CRISIS_LINE_FIELDS):
-            lines.append(CrisisLine(values["name"].strip(), values["number"].strip(), values["when"].strip()))
+    top = check_mapping(doc, (), CRISIS_FIELDS, None, problems, what="the crisis file")
+    lines = [
+        CrisisLine(v["name"].strip(), v["number"].strip(), v["when"].strip())
+        for v in check_items(doc, "lines", CRISIS_LINE_FIELDS, problems, what="an emergency line")
+    ]
     if "lines" in top and not top["lines"]:
         problems.append(
             error(
@@ -958,19 +950,11 @@ def _load_smalltalk(
 ) -> tuple[tuple[SmalltalkIntent, ...] | None, frozenset[str]]:
     if doc is None:
         return None, frozenset()
-    top = check_mapping(doc, (), SMALLTALK_FIELDS, None, problems, what="the smalltalk file")  # type: ignore[arg-type]
-    intents: list[SmalltalkIntent] = []
-    for index, _raw in enumerate(top.get("intents", [])):
-        values = check_mapping(
-            doc,
-            ("intents", index),
-            SMALLTALK_INTENT_FIELDS,
-            f"intents → item {index + 1}",
-            problems,
-            what="a smalltalk intent",
-        )
-        if len(values) == len(SMALLTALK_INTENT_FIELDS):
-            intents.append(SmalltalkIntent(values["name"], tuple(values["phrases"]), reflow(values["reply"])))
+    top = check_mapping(doc, (), SMALLTALK_FIELDS, None, problems, what="the smalltalk file")
+    intents = [
+        SmalltalkIntent(v["name"], tuple(v["phrases"]), reflow(v["reply"]))
+        for v in check_items(doc, "intents", SMALLTALK_INTENT_FIELDS, problems, what="a smalltalk intent")
+    ]
     fillers = frozenset(fold(w) for w in top.get("fillers", []) or [])
     if "intents" not in top:
         return None, fillers
@@ -981,7 +965,7 @@ def _load_messages(doc: YamlDoc | None, contacts: Contacts | None, problems: lis
     if doc is None:
         return None
     fields = tuple(Field(key, "text") for key in MESSAGE_KEYS)
-    values = check_mapping(doc, (), fields, None, problems, what="the messages file")  # type: ignore[arg-type]
+    values = check_mapping(doc, (), fields, None, problems, what="the messages file")
     ok = len(values) == len(fields)
     for key, text in values.items():
         allowed = MESSAGE_KEYS[key]

@@ -86,11 +86,24 @@ def nearest(word: str, choices: Sequence[str], max_distance: int = 3) -> str | N
     return found[0] if found else None
 
 
+def check_items(
+    doc: YamlDoc, key: str, fields: Sequence[Field], problems: list[Problem], what: str
+) -> list[dict[str, Any]]:
+    """Check every mapping in the list under `key`; the ones that have all their required fields."""
+    items = _get(doc.data, (key,))
+    complete = []
+    for index, _item in enumerate(items if isinstance(items, list) else []):
+        values = check_mapping(doc, (key, index), fields, f"{key} → item {index + 1}", problems, what=what)
+        if all(f.name in values for f in fields if f.required):
+            complete.append(values)
+    return complete
+
+
 def check_mapping(
     doc: YamlDoc,
     path: PathKey,
     fields: Sequence[Field],
-    at: str,
+    at: str | None,
     problems: list[Problem],
     what: str = "this group",
 ) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import dataclasses
 import datetime as dt
@@ -777,15 +776,3 @@ async def test_the_disabled_storage_does_nothing() -> None:
     store = Storage.disabled()
     assert not store.enabled
     await exercise_every_method(store)
-
-
-def test_storage_does_not_import_telegram() -> None:
-    tree = ast.parse(Path(storage_module.__file__).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        else:
-            continue
-        assert not any(n == "telegram" or n.startswith("telegram.") for n in names)
