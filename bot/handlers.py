@@ -675,8 +675,9 @@ async def _forward_to_staff(
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    number = f"#{abs(hash((user.id, question))) % 10000:04d}"
-    staff_text = messages.format("handoff_to_staff", vraag=question, nummer=number)
+    # Staff refer to a question by when it came in, in Dutch time.
+    received = engine.clock().astimezone(engine.knowledge.contacts.office_hours.zone)
+    staff_text = messages.format("handoff_to_staff", vraag=question, nummer=f"van {received:%d-%m %H:%M}")
     sent = await context.bot.send_message(
         config.telegram.handoff_chat_id, html.escape(staff_text, quote=False), parse_mode=ParseMode.HTML
     )
