@@ -62,7 +62,7 @@ from rapidfuzz import fuzz, process, utils
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import Config, load_config  # noqa: E402
+from bot.config import Config, find_config, load_config  # noqa: E402
 from bot.engine import Engine, EngineSettings  # noqa: E402
 from bot.knowledge import Entry, Knowledge, require_knowledge  # noqa: E402
 from bot.text import fold  # noqa: E402
@@ -499,8 +499,7 @@ def main() -> int:
         parser.error("--questions, --entries, --repeat and --starts must be at least 1")
 
     os.chdir(ROOT)  # display paths and the default config are relative to the project root
-    config_path = next((p for p in (ROOT / "config.yaml", ROOT / "config.example.yaml") if p.exists()), None)
-    config, problems = load_config(config_path)
+    config, problems = load_config(find_config(None))  # as the bot finds it: $JEPBOT_CONFIG, config.yaml, example
     if config is None:
         for problem in problems:
             print(problem.format(), file=sys.stderr)

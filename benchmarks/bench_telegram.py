@@ -100,7 +100,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import telegram_app  # noqa: E402
-from bot.config import Config, StorageConfig, TelegramConfig, load_config  # noqa: E402
+from bot.config import Config, StorageConfig, TelegramConfig, find_config, load_config  # noqa: E402
 from bot.knowledge import Knowledge, require_knowledge  # noqa: E402
 from bot.startup import build_engine  # noqa: E402
 from bot.storage import Storage  # noqa: E402
@@ -855,8 +855,7 @@ def main() -> int:
         logging.getLogger(name).setLevel(logging.WARNING)
     local_only()
     os.chdir(ROOT)  # the default config and its knowledge folder are relative to the project root
-    config_path = next((p for p in (ROOT / "config.yaml", ROOT / "config.example.yaml") if p.exists()), None)
-    config, problems = load_config(config_path)
+    config, problems = load_config(find_config(None))  # as the bot finds it: $JEPBOT_CONFIG, config.yaml, example
     if config is None:
         for problem in problems:
             print(problem.format(), file=sys.stderr)

@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import importlib.util
 import itertools
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,11 +24,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)  # the config and its knowledge folder are found as the bot finds them
 
 from bot.cli import reply_json  # noqa: E402
 from bot.engine import Engine, EngineSettings  # noqa: E402
-from bot.knowledge import require_knowledge  # noqa: E402
 from bot.matching import MatchSettings  # noqa: E402
+from bot.startup import load_all  # noqa: E402
 
 SCORER = ROOT.parent / "shared" / "eval" / "score.py"
 DEFAULT_SETS = (ROOT.parent / "shared" / "eval" / "dev.yaml", ROOT / "tests" / "data" / "heldout.yaml")
@@ -69,9 +71,14 @@ def main() -> int:
     topics = yaml.safe_load((SCORER.parent / "topics.yaml").read_text(encoding="utf-8"))["topics"]
     sets = [Path(s) for s in args.set] if args.set else [p for p in DEFAULT_SETS if p.exists()]
     items = {p.name: yaml.safe_load(p.read_text(encoding="utf-8"))["questions"] for p in sets}
-    knowledge = require_knowledge(ROOT / "knowledge")
+    loaded = load_all(None)  # the bot's own config and knowledge; the grid varies its matching settings
+    if loaded.config is None or loaded.knowledge is None:
+        for problem in loaded.problems:
+            print(problem.format(), file=sys.stderr)
+        return 1
+    knowledge = loaded.knowledge
     grid = {k: [float(v) for v in vs.split(",")] for k, vs in (g.split("=") for g in args.grid)}
-    base = MatchSettings()
+    base = loaded.config.matching
     for values in itertools.product(*grid.values()) if grid else [()]:
         changes = dict(zip(grid, values, strict=True))
         fields = {f.name: f.type for f in dataclasses.fields(MatchSettings)}

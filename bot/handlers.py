@@ -67,7 +67,7 @@ INLINE_RESULTS = 5
 PARENT_PAYLOADS = frozenset({"ouders", "ouder", "parents"})
 PROFESSIONAL_PAYLOADS = frozenset({"professionals", "professional", "jongerenwerk", "school", "gemeente"})
 # Callback data: short prefixes and ids, far below Telegram's 64 bytes.
-ANSWER, NONE_OF_THESE, FEEDBACK, TOPICS, TOPIC, CONTACT = "a", "n", "f", "T", "t", "c"
+ANSWER, NONE_OF_THESE, FEEDBACK, TOPICS, TOPIC = "a", "n", "f", "T", "t"
 HANDOFF, HANDOFF_YES, HANDOFF_NO, FORGET_YES, FORGET_NO = "h", "hy", "hn", "vy", "vn"
 SEP = "|"
 # Dutch numbers as 0xx - xxx xxxx become +31 xx xxx xxxx, which Telegram apps make tappable.
@@ -407,8 +407,6 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply = engine.answer_for(parts[1])  # a gone entry gets a graceful reply
     elif kind == NONE_OF_THESE:
         reply = engine.escalation("declined")
-    elif kind == CONTACT:
-        reply = Reply(Outcome.ESCALATE, (engine.contact_card(),))
     else:
         reply = engine.answer_for("")  # unknown or outdated button
     await send_reply(message, reply, context)

@@ -41,6 +41,7 @@ SYNONYMS_FILE = "synonyms.yaml"
 CRISIS_FILE = "crisis.yaml"
 SMALLTALK_FILE = "smalltalk.yaml"
 MESSAGES_FILE = "messages.yaml"
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 DATA_FILES = (CONTACTS_FILE, SYNONYMS_FILE, CRISIS_FILE, SMALLTALK_FILE, MESSAGES_FILE)
 
 _CONTACT_PLACEHOLDERS = frozenset({"telefoon", "email", "advieslijn", "kantooruren"})
@@ -346,11 +347,14 @@ def load_knowledge(directory: Path) -> LoadResult:
     smalltalk, fillers = _load_smalltalk(docs[SMALLTALK_FILE], problems)
     messages = _load_messages(docs[MESSAGES_FILE], contacts, problems)
 
-    faq_paths = sorted(p for p in directory.iterdir() if p.suffix in {".yaml", ".yml"} and p.name not in DATA_FILES)
+    faq_paths: list[Path] = []
     for path in sorted(directory.iterdir()):
-        if path.suffix == ".yml" or (path.suffix == ".yaml" and path.stem != path.stem.strip()):
-            continue
-        if path.is_file() and path.suffix.lower() in {".txt", ".yaml~", ".json"}:
+        if not path.is_file() or path.name.startswith("."):
+            continue  # folders and hidden files (editor swap files, .gitkeep) are not ours
+        if path.suffix in YAML_SUFFIXES:
+            if path.name not in DATA_FILES:
+                faq_paths.append(path)
+        else:
             problems.append(
                 warning(
                     display_path(path),

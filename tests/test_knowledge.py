@@ -971,3 +971,19 @@ def test_cli_check_with_missing_knowledge_folder(
 )
 def test_summary_line(problems: list[Problem], expected: str) -> None:
     assert summary(problems) == expected
+
+
+@pytest.mark.parametrize("name", ["notities.txt", "faq-ouders.yaml.bak", "faq-oud.json"])
+def test_a_file_that_is_not_read_gets_a_warning(kdir: Path, name: str) -> None:
+    (kdir / name).write_text("entries: []\n", encoding="utf-8")
+    (kdir / ".faq-ouders.yaml.swp").write_text("editor swap file", encoding="utf-8")  # hidden: ignored
+    result = check(kdir)
+    assert result.knowledge is not None
+    assert result.problems == (
+        warning(
+            f"knowledge/{name}",
+            None,
+            "this file is in the knowledge folder but is not read (only .yaml files are).",
+            "Rename it to end in .yaml if it holds FAQ entries, or move it elsewhere.",
+        ),
+    )
