@@ -59,11 +59,13 @@ STORAGE_FIELDS = (
     Field("pseudonym_key", "text", required=False, example='"a-long-random-string"'),
     Field("retention_days", "integer", required=False, example="180"),
     Field("store_question_text", "boolean", required=False, example="true"),
+    Field("write_delay_seconds", "number", required=False, example="1"),
 )
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 PSEUDONYM_KEY_ENV = "JEPBOT_PSEUDONYM_KEY"
 MODES = ("polling", "webhook")
+MAX_WRITE_DELAY_SECONDS = 60
 # name → (kind, lowest, highest); every one is optional and defaults to MatchSettings.
 MATCHING_RANGES: dict[str, tuple[str, float, float]] = {
     "answer_threshold": ("number", 0, 100),
@@ -121,6 +123,7 @@ class StorageConfig:
     pseudonym_key: str = ""  # $JEPBOT_PSEUDONYM_KEY wins; empty: a random key kept next to the database
     retention_days: int = 180  # records older than this are deleted daily; 0 = keep forever
     store_question_text: bool = True  # False: escalated/clarified questions are counted, their text not kept
+    write_delay_seconds: float = 1.0  # events and feedback are written together at most this late; 0 = each at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,11 +311,24 @@ def _storage(doc: YamlDoc, top: dict[str, Any], base: Path, problems: list[Probl
                 "storage → retention_days",
             )
         )
+    delay = values.get("write_delay_seconds", StorageConfig().write_delay_seconds)
+    if not 0 <= delay <= MAX_WRITE_DELAY_SECONDS:
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("storage", "write_delay_seconds")),
+                f"'write_delay_seconds' is {delay}, outside the range 0-{MAX_WRITE_DELAY_SECONDS}.",
+                f"Use a number of seconds from 0 to {MAX_WRITE_DELAY_SECONDS}, e.g. 1; 0 writes every record at once.",
+                "storage → write_delay_seconds",
+            )
+        )
+        delay = StorageConfig().write_delay_seconds
     return StorageConfig(
         path=base / values.get("path", str(StorageConfig().path)),
         pseudonym_key=values.get("pseudonym_key", ""),
         retention_days=retention,
         store_question_text=values.get("store_question_text", True),
+        write_delay_seconds=float(delay),
     )
 
 

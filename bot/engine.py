@@ -31,6 +31,8 @@ def utc_now() -> dt.datetime:
 
 def clean_message(text: str) -> str:
     """Drop control and invisible characters, collapse whitespace."""
+    if text.isprintable():  # no control, format, private or unassigned characters: only spaces to collapse
+        return " ".join(text.split())
     kept = [
         " " if ch.isspace() else ch
         for ch in text

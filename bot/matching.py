@@ -177,18 +177,23 @@ class Matcher:
             limit=s.candidate_limit,
         )
         entry_indexes = dict.fromkeys(self._phrasing_entry[pool_ids[i]] for _t, _s, i in found)
-        # The fuzzy scores of every phrasing of the candidate entries, in two C loops rather
-        # than two Python calls per phrasing.
+        # The fuzzy score of every phrasing of the candidate entries, in C loops rather than a
+        # Python call per phrasing; the token-set scores of stage 1 are reused, not computed again.
+        set_score = {pool_ids[i]: score for _t, score, i in found}
         rescored = [p for e in entry_indexes for p in self._entry_phrasing_ids[e] if p in pool]
-        rescored_texts = [self._phrasing_text[p] for p in rescored]
-        fuzzy_of = dict.fromkeys(rescored, 0.0)
-        for scorer, share in (
-            (fuzz.token_set_ratio, s.fuzzy_set_share),
-            (fuzz.token_sort_ratio, 1 - s.fuzzy_set_share),
+        unscored = [p for p in rescored if p not in set_score]
+        for _t, score, i in process.extract(
+            query, [self._phrasing_text[p] for p in unscored], scorer=fuzz.token_set_ratio, processor=None, limit=None
         ):
-            if share:
-                for _t, score, i in process.extract(query, rescored_texts, scorer=scorer, processor=None, limit=None):
-                    fuzzy_of[rescored[i]] += share * score
+            set_score[unscored[i]] = score
+        fuzzy_of = {p: s.fuzzy_set_share * set_score[p] for p in rescored}
+        sort_share = 1 - s.fuzzy_set_share
+        if sort_share:
+            rescored_texts = [self._phrasing_text[p] for p in rescored]
+            for _t, score, i in process.extract(
+                query, rescored_texts, scorer=fuzz.token_sort_ratio, processor=None, limit=None
+            ):
+                fuzzy_of[rescored[i]] += sort_share * score
 
         weights: dict[str, float] = {}
         for word, term in zip(analysis.words, analysis.terms, strict=True):

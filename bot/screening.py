@@ -54,6 +54,10 @@ class PhraseSpotter:
                 self._clipped.setdefault(w[:-1], set()).add(w)
         self._typo_words = [w for w in self._phrase_words if _typo_limit(w)]
         self._cache: dict[str, frozenset[str]] = {}
+        # Phrase numbers by first word: only phrases whose first word was found are walked.
+        self._by_first: dict[str, list[int]] = {}
+        for number, phrase in enumerate(self.phrases):
+            self._by_first.setdefault(phrase[0], []).append(number)
 
     def word_hits(self, word: str) -> frozenset[str]:
         """The phrase words a message word counts as (cached: people use the same words)."""
@@ -97,9 +101,9 @@ class PhraseSpotter:
         found: list[tuple[tuple[str, ...], int, int]] = []
         if not hits:
             return found
-        for phrase in self.phrases:
-            if not any(phrase[0] in h for h in hits.values()):
-                continue
+        firsts = {w for found_words in hits.values() for w in found_words}
+        numbers = sorted(n for w in firsts for n in self._by_first.get(w, ()))
+        for phrase in (self.phrases[n] for n in numbers):  # in list order, as before
             for start, word in enumerate(words):
                 if phrase[0] not in hits.get(word, ()):
                     continue

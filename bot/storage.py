@@ -47,6 +47,16 @@ Why it looks like this:
   compares correctly as text; `clock` is the one source of "now" (tests replace it).
 * One connection, shared by all handlers: an asyncio lock keeps a multi-statement
   transaction (purge, forget) from interleaving with other writes.
+* Events and feedback are written behind: `record_event` and `record_feedback` only queue
+  the row, and the queue is written in one transaction `storage.write_delay_seconds`
+  (default 1) after its first row, or at once when it holds `FLUSH_ROWS` rows. A reply
+  then costs no database round trip (a thread hand-over and a commit each), and a busy bot
+  commits once a second instead of once a message. Everything that reads or deletes writes
+  the queue first, so /stats, the report and `forget` always see every row, and `close`
+  writes it before closing (Ctrl-C loses nothing). Only a hard crash loses the last
+  second's rows. A failed write keeps the rows queued for the next try (up to
+  `MAX_QUEUED_ROWS`). `write_delay_seconds: 0` writes every row at once.
+  Handoffs and preferences are always written at once: the bot reads them back.
 * A storage failure never stops the bot answering. Every public method logs the
   problem and returns a neutral value (None, 0, {}, []). If the database cannot be opened
   at all, `Storage.open` logs it and returns a disabled storage whose methods do
@@ -81,6 +91,11 @@ logger = logging.getLogger(__name__)
 PSEUDONYM_CHARS = 32
 KEY_SUFFIX = ".key"
 BUSY_TIMEOUT_SECONDS = 5.0
+# Write-behind queue of events and feedback (see the module docstring).
+FLUSH_ROWS = 200  # a queue this long is written at once, without waiting for the delay
+MAX_QUEUED_ROWS = 10_000  # while writing fails, rows beyond this are dropped (and counted in the log)
+INSERT_EVENT = "INSERT INTO events (created_at, user, outcome, faq_id, score, question) VALUES (?, ?, ?, ?, ?, ?)"
+INSERT_FEEDBACK = "INSERT INTO feedback (created_at, user, faq_id, helpful) VALUES (?, ?, ?, ?)"
 # Outcomes whose question text is kept for staff review. Never crisis: those messages stay private.
 REVIEW_OUTCOMES = (Outcome.ESCALATE.value, Outcome.CLARIFY.value)
 KNOWN_OUTCOMES = frozenset(o.value for o in Outcome)
@@ -242,6 +257,10 @@ class Storage:
         self._store_question_text = settings.store_question_text
         self._lock = asyncio.Lock()  # one writer at a time on the shared connection
         self._failing = False  # the last operation failed: log the next failure briefly
+        self._write_delay = max(0.0, settings.write_delay_seconds)
+        self._queue: list[tuple[str, tuple[Any, ...]]] = []  # (INSERT statement, row), oldest first
+        self._flush_timer: asyncio.TimerHandle | None = None
+        self._flush_task: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, config: StorageConfig) -> Storage:
@@ -301,11 +320,15 @@ class Storage:
         return self._retention_days
 
     async def close(self) -> None:
-        """Commit and close; safe to call twice. Waits for a running write or transaction."""
+        """Write the queued rows, commit and close; safe to call twice. Waits for a running write."""
+        await self.flush()
         async with self._lock:
             db, self._db = self._db, None
         if db is None:
             return
+        if self._queue:
+            logger.error("Storage: %d records could not be written before closing and are lost", len(self._queue))
+            self._queue = []
         try:
             if db.in_transaction:
                 await db.commit()
@@ -329,20 +352,82 @@ class Storage:
         if self._store_question_text and question is not None and outcome in REVIEW_OUTCOMES:
             kept = question.strip() or None
         user = None if user_id is None else self.pseudonym(user_id)
-        await self._write(
-            "record the event",
-            "INSERT INTO events (created_at, user, outcome, faq_id, score, question) VALUES (?, ?, ?, ?, ?, ?)",
-            (utc_now(), user, outcome, faq_id, float(score), kept),
-        )
+        await self._append("record the event", INSERT_EVENT, (utc_now(), user, outcome, faq_id, float(score), kept))
 
     async def record_feedback(self, user_id: int | None, faq_id: str, helpful: bool) -> None:
         """One row per 👍/👎 press on an answer."""
         user = None if user_id is None else self.pseudonym(user_id)
-        await self._write(
-            "record the feedback",
-            "INSERT INTO feedback (created_at, user, faq_id, helpful) VALUES (?, ?, ?, ?)",
-            (utc_now(), user, faq_id, int(helpful)),
-        )
+        await self._append("record the feedback", INSERT_FEEDBACK, (utc_now(), user, faq_id, int(helpful)))
+
+    @property
+    def queued(self) -> int:
+        """Rows of events and feedback waiting to be written."""
+        return len(self._queue)
+
+    async def flush(self) -> None:
+        """Write the queued events and feedback now, in one transaction; never raises.
+
+        On a database error the rows stay queued for the next try (the oldest are dropped
+        beyond `MAX_QUEUED_ROWS`). Readers, `forget`, `purge_older_than` and `close` call this first.
+        """
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        async with self._lock:
+            rows, self._queue = self._queue, []
+            db = self._db
+            if not rows or db is None:
+                return
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                for sql in (INSERT_EVENT, INSERT_FEEDBACK):
+                    batch = [row for statement, row in rows if statement == sql]
+                    if batch:
+                        await db.executemany(sql, batch)
+                await db.execute("COMMIT")
+            except STORAGE_ERRORS as exc:
+                await _rollback_quietly(db)
+                self._failed(f"write {len(rows)} queued records (kept for the next try)", exc)
+                self._requeue(rows)
+                return
+            except BaseException:  # cancelled: keep the rows, and the connection out of a transaction
+                await _rollback_quietly(db)
+                self._requeue(rows)
+                raise
+            self._failing = False
+
+    async def _append(self, action: str, sql: str, row: tuple[Any, ...]) -> None:
+        """Queue one row for `flush` (or write it at once when there is no write delay)."""
+        if self._db is None:
+            return
+        if self._write_delay <= 0:
+            await self._write(action, sql, row)
+            return
+        self._queue.append((sql, row))
+        if len(self._queue) >= FLUSH_ROWS:
+            self._start_flush()
+        elif self._flush_timer is None and (self._flush_task is None or self._flush_task.done()):
+            self._flush_timer = asyncio.get_running_loop().call_later(self._write_delay, self._start_flush)
+
+    def _start_flush(self) -> None:
+        """Run `flush` as a task (from the timer, or when the queue is long); one at a time."""
+        self._flush_timer = None
+        if self._flush_task is None or self._flush_task.done():
+            self._flush_task = asyncio.get_running_loop().create_task(self._flush_and_rearm(), name="storage-flush")
+
+    async def _flush_and_rearm(self) -> None:
+        await self.flush()
+        # Rows queued while this flush ran, or kept after a failure, get their own timer.
+        if self._queue and self._flush_timer is None and self._db is not None:
+            self._flush_timer = asyncio.get_running_loop().call_later(self._write_delay, self._start_flush)
+
+    def _requeue(self, rows: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Put rows that could not be written back in front of the queue, within `MAX_QUEUED_ROWS`."""
+        self._queue = rows + self._queue
+        dropped = len(self._queue) - MAX_QUEUED_ROWS
+        if dropped > 0:
+            del self._queue[:dropped]
+            logger.error("Storage: dropped the %d oldest queued records: the database keeps failing", dropped)
 
     async def get_preference(self, chat_id: int, key: str) -> str | None:
         rows = await self._read(
@@ -553,6 +638,8 @@ class Storage:
             return max(cursor.rowcount, 0)
 
     async def _read(self, action: str, sql: str, parameters: tuple[Any, ...]) -> list[sqlite3.Row]:
+        if self._queue:
+            await self.flush()  # what is read includes every row recorded so far
         if self._db is None:
             return []
         try:
@@ -569,6 +656,8 @@ class Storage:
         Afterwards the write-ahead log is checkpointed and truncated, so deleted rows do not
         linger in it (best effort: a reader holding the log open leaves it for later).
         """
+        if self._queue:
+            await self.flush()  # queued rows are deleted too
         async with self._lock:
             db = self._db
             if db is None:

@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 CONFIG_KEY = handlers.CONFIG_KEY
 PURGE_EVERY = dt.timedelta(days=1)
+# Connections to the Bot API: one per update being handled, plus room for jobs and error notices.
+SPARE_CONNECTIONS = 2
+# How long a request may wait for a free connection before PTB gives up (PTB's default is 1 s).
+POOL_TIMEOUT_SECONDS = 5.0
 
 
 def build_application(
@@ -59,6 +63,12 @@ def build_application(
         builder = builder.base_url(config.telegram.base_url)
     if request is not None:
         builder = builder.request(request)
+    else:
+        # PTB's default pool of 256 lets idle connections pile up under load, and httpx checks
+        # every pooled connection on each request; each handler holds one at a time, so this is enough.
+        builder = builder.connection_pool_size(config.telegram.concurrent_updates + SPARE_CONNECTIONS).pool_timeout(
+            POOL_TIMEOUT_SECONDS
+        )
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     application = builder.build()

@@ -49,6 +49,8 @@ def common_words() -> dict[str, float]:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces: 'Carrière?!' → 'carriere'."""
+    if text.isascii():  # most messages: nothing to decompose, so skip the walk over every character
+        return " ".join(_NON_WORD.split(text.lower())).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.split(without_marks.casefold())).strip()

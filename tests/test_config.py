@@ -457,10 +457,17 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             "telegram → webhook → port",
         ),
         (
+            "storage:\n  path: bot.sqlite3\n  write_delay_seconds: 90\n",
+            3,
+            "'write_delay_seconds' is 90, outside the range 0-60.",
+            "Use a number of seconds from 0 to 60, e.g. 1; 0 writes every record at once.",
+            "storage → write_delay_seconds",
+        ),
+        (
             "storage:\n  file: bot.sqlite3\n",
             2,
             "unknown key 'file'.",
-            "The keys allowed here are: path, pseudonym_key, retention_days, store_question_text.",
+            "The keys allowed here are: path, pseudonym_key, retention_days, store_question_text, write_delay_seconds.",
             "storage",
         ),
     ],

@@ -164,8 +164,18 @@ def test_crisis_is_found_even_at_the_end_of_a_huge_message(engine: Engine) -> No
     assert engine.reply(story).outcome is Outcome.CRISIS
 
 
-def test_clean_message_drops_control_characters() -> None:
-    assert clean_message("hoi\x00 daar\u200b\n\njij") == "hoi daar jij"
+@pytest.mark.parametrize(
+    ("text", "cleaned"),
+    [
+        ("hoi\x00 daar\u200b\n\njij", "hoi daar jij"),
+        ("  gewoon   een vraag  ", "gewoon een vraag"),  # printable: only spaces collapsed
+        ("tab\there", "tab here"),
+        ("rechts\u202eom", "rechtsom"),  # a direction override is invisible: dropped
+        ("privé\ue000teken", "privéteken"),  # a private-use character
+    ],
+)
+def test_clean_message_drops_control_and_invisible_characters(text: str, cleaned: str) -> None:
+    assert clean_message(text) == cleaned
 
 
 @settings(max_examples=200, deadline=None)

@@ -190,6 +190,7 @@ async def test_similar_questions_form_one_group_ranked_first(store: Storage, kno
     await store.record_event(5, "crisis", None, 0.0, "dit mag nooit bewaard worden")
     await store.record_event(6, "answer", "jos-wat-is", 80.0, "en dit ook niet")
 
+    await store.flush()  # the bot writes its queue within storage.write_delay_seconds
     report = build_report(store.path, knowledge)  # today in Amsterdam: the rows were written just now
 
     assert [g.count for g in report.groups] == [3, 1]
@@ -282,6 +283,7 @@ async def test_most_disliked_ranking(store: Storage, knowledge: Knowledge, match
 async def test_feedback_through_the_storage_api_is_counted(store: Storage, knowledge: Knowledge) -> None:
     await store.record_feedback(7, "politie-overlast", False)
     await store.record_feedback(8, "politie-overlast", True)
+    await store.flush()  # the bot writes its queue within storage.write_delay_seconds
     report = build_report(store.path, knowledge)  # today in Amsterdam: the rows were written just now
     assert [(d.faq_id, d.unhelpful, d.helpful) for d in report.most_disliked] == [("politie-overlast", 1, 1)]
     assert "politie-overlast" not in {e.faq_id for e in report.never_used}

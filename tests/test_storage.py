@@ -342,6 +342,117 @@ async def test_reporting_helpers(store: Storage, clock: FakeClock) -> None:
     assert await store.feedback_totals() == (2, 1)
 
 
+# Writing behind: events and feedback are queued and written together
+
+
+def events_in_file(path: Path) -> int:
+    return int(query(path, "SELECT COUNT(*) FROM events")[0][0])
+
+
+async def test_recorded_rows_wait_in_the_queue_until_the_delay_has_passed(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=0.05))
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_feedback(RAW_USER, "adres", helpful=True)
+    assert store.queued == 2
+    assert events_in_file(db_path) == 0  # nothing written yet: no database round trip per reply
+    await asyncio.sleep(0.3)
+    assert store.queued == 0
+    assert table_counts(db_path) == {"events": 1, "feedback": 1, "preferences": 0, "handoffs": 0}
+    # A later row gets a timer of its own.
+    await store.record_event(OTHER_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await asyncio.sleep(0.3)
+    assert events_in_file(db_path) == 2
+    await store.close()
+
+
+async def test_a_long_queue_is_written_without_waiting_for_the_delay(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_module, "FLUSH_ROWS", 5)
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    for _ in range(4):
+        await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await asyncio.sleep(0.1)
+    assert events_in_file(db_path) == 0
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await asyncio.sleep(0.1)  # the flush runs as a task of its own
+    assert events_in_file(db_path) == 5
+    assert store.queued == 0
+    await store.close()
+
+
+async def test_reads_see_queued_rows_and_close_writes_them(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    await store.record_event(RAW_USER, Outcome.ESCALATE, None, 10.0, "merelvraag")
+    assert await store.outcome_counts() == {"escalate": 1}  # the read wrote the queue first
+    assert events_in_file(db_path) == 1
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_feedback(RAW_USER, "adres", helpful=False)
+    await store.close()  # as on Ctrl-C: nothing recorded is lost
+    assert table_counts(db_path) == {"events": 2, "feedback": 1, "preferences": 0, "handoffs": 0}
+
+
+async def test_forget_also_removes_rows_still_in_the_queue(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    await store.record_event(RAW_USER, Outcome.ESCALATE, None, 10.0, "merelvraag")
+    await store.record_feedback(RAW_USER, "adres", helpful=True)
+    await store.record_event(OTHER_USER, Outcome.ANSWER, "adres", 90.0, None)
+    assert await store.forget(RAW_USER) == 2
+    await store.close()
+    assert table_counts(db_path) == {"events": 1, "feedback": 0, "preferences": 0, "handoffs": 0}
+    assert not [c for c in every_cell(db_path) if isinstance(c, str) and "merelvraag" in c]
+
+
+async def test_without_a_write_delay_every_row_is_written_at_once(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=0))
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.record_feedback(RAW_USER, "adres", helpful=True)
+    assert store.queued == 0
+    assert table_counts(db_path) == {"events": 1, "feedback": 1, "preferences": 0, "handoffs": 0}
+    await store.close()
+
+
+async def test_a_queue_that_cannot_be_written_is_kept_within_its_bound(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(storage_module, "MAX_QUEUED_ROWS", 3)
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    assert store._db is not None
+    real_executemany = store._db.executemany
+
+    async def disk_full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store._db, "executemany", disk_full)
+    for n in range(5):
+        await store.record_event(RAW_USER, Outcome.ANSWER, f"entry-{n}", 90.0, None)
+    await store.flush()
+    assert store.queued == 3
+    assert "Storage: dropped the 2 oldest queued records: the database keeps failing" in caplog.messages
+    assert not store._db.in_transaction
+
+    monkeypatch.setattr(store._db, "executemany", real_executemany)
+    await store.flush()
+    assert query(db_path, "SELECT faq_id FROM events ORDER BY id") == [("entry-2",), ("entry-3",), ("entry-4",)]
+    await store.close()
+
+
+async def test_rows_that_cannot_be_written_before_closing_are_counted_in_the_log(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    assert store._db is not None
+
+    async def disk_full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store._db, "executemany", disk_full)
+    await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+    await store.close()
+    assert "Storage: 1 records could not be written before closing and are lost" in caplog.messages
+    assert not store.enabled
+
+
 # Handoffs to staff
 
 
@@ -416,6 +527,7 @@ async def test_purge_older_than_deletes_old_rows_of_every_retained_table(
 
     assert await store.purge_older_than(0, now=NOW) == 0
     assert await store.purge_older_than(-5, now=NOW) == 0
+    await store.flush()  # events and feedback are written behind; a purge that ran would have flushed
     assert table_counts(db_path) == {"events": 3, "feedback": 3, "preferences": 1, "handoffs": 3}
 
     assert await store.purge_older_than(30, now=NOW) == 3
@@ -465,6 +577,7 @@ async def test_forget_deletes_every_row_about_the_user_and_nothing_else(store: S
         await store.mark_handoff_answered(answered.id)
     await store.record_event(None, Outcome.ANSWER, "adres", 90.0, None)
     await store.record_feedback(None, "adres", helpful=False)
+    await store.flush()
     before = table_counts(db_path)
 
     # 2 events, 1 feedback, 2 preferences, 2 handoffs
@@ -654,10 +767,14 @@ async def test_a_failing_connection_is_logged_and_does_not_raise(
     monkeypatch.setattr(store._db, "execute_fetchall", broken)
 
     await store.record_event(RAW_USER, Outcome.ESCALATE, None, 1.0, "vraag")
+    assert store.queued == 1
+    assert not storage_error_records(caplog)  # queued: nothing written yet
+    await store.flush()
     records = storage_error_records(caplog)
     assert len(records) == 1
     assert records[0].exc_info is not None
     assert "disk I/O error" in caplog.text
+    assert store.queued == 1  # kept for the next try
 
     await store.record_feedback(RAW_USER, "adres", helpful=True)
     await store.set_preference(RAW_CHAT, "language", "nl")
@@ -665,12 +782,15 @@ async def test_a_failing_connection_is_logged_and_does_not_raise(
     assert await store.feedback_counts() == {}
     assert await store.review_questions() == []
     assert await store.outcome_counts() == {}
-    assert len(storage_error_records(caplog)) == 7
+    # set_preference, then each of the four reads: the queue's flush and the read itself.
+    assert len(storage_error_records(caplog)) == 1 + 1 + 4 * 2
     assert "vraag" not in caplog.text  # the question text never reaches the log
 
     monkeypatch.undo()
     await store.record_feedback(RAW_USER, "adres", helpful=True)
-    assert await store.feedback_counts() == {"adres": (1, 0)}
+    assert await store.feedback_counts() == {"adres": (2, 0)}  # the rows that failed to write were kept
+    assert await store.outcome_counts() == {"escalate": 1}
+    assert store.queued == 0
 
 
 async def test_the_new_methods_fail_safely_too(

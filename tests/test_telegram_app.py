@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot import telegram_app
 from bot.config import Config, StorageConfig, TelegramConfig
 from bot.knowledge import Knowledge
 from bot.storage import Storage
@@ -163,6 +164,21 @@ async def test_shutdown_keeps_what_was_stored(server: FakeBotApi, tmp_path: Path
         assert await storage.outcome_counts() == {"clarify": 1, "escalate": 1}
     finally:
         await storage.close()
+
+
+@pytest.mark.parametrize("concurrent", [1, 8, 32])
+def test_the_connection_pool_fits_the_updates_handled_at_once(
+    server: FakeBotApi, tmp_path: Path, knowledge: Knowledge, concurrent: int
+) -> None:
+    config = make_config(server, tmp_path)
+    config = Config(
+        telegram=TelegramConfig(token=DEFAULT_TOKEN, base_url=server.base_url, concurrent_updates=concurrent),
+        storage=config.storage,
+    )
+    app = build_application(config, knowledge)
+    limits = app.bot.request._client_kwargs["limits"]  # PTB keeps the httpx settings here
+    assert limits.max_connections == concurrent + telegram_app.SPARE_CONNECTIONS
+    assert app.bot.request._client.timeout.pool == telegram_app.POOL_TIMEOUT_SECONDS
 
 
 async def test_stickers_and_edits_in_a_real_loop(server: FakeBotApi, tmp_path: Path, knowledge: Knowledge) -> None:

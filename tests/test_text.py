@@ -17,10 +17,19 @@ from bot.text import Normaliser, fold
         ("<b>HTML</b>", "b html b"),
         ("e-mail: platformjep@minszw.nl", "e mail platformjep minszw nl"),
         ("😀", ""),
+        ("  Wat DOET een Jongerenwerker?!  ", "wat doet een jongerenwerker"),  # plain ASCII: the quick path
+        ("Ca\u0301rrie\u0300re", "carriere"),  # accents as separate combining marks
+        ("STRAẞE", "strasse"),
     ],
 )
 def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
+
+
+@pytest.mark.parametrize("text", ["Hoe bereik ik de JEP-Advieslijn?", "a_b\tc\x7f!", "  ", "MiXeD 123 cAsE"])
+def test_plain_ascii_folds_the_same_as_the_full_path(text: str) -> None:
+    """The quick path for ASCII text gives what the full path (with one accented letter added) gives."""
+    assert fold(text + " é") == fold(text) + (" e" if fold(text) else "e")
 
 
 @pytest.fixture(scope="module")
