@@ -792,9 +792,9 @@ async def benchmark(args: argparse.Namespace, config: Config, knowledge: Knowled
     capped = await run_rounds("capped round", (FULL_CAPPED,), args.capped_rounds, plan, config, knowledge, 0.0)
     results.update(capped)
     print()
-    summaries, ratio, _same = report(ZERO_LATENCY, (*ALTERNATING, FULL_CAPPED), results)
+    summaries, ratio, same = report(ZERO_LATENCY, (*ALTERNATING, FULL_CAPPED), results)
 
-    verdicts = [(ZERO_LATENCY, ratio, _same)]
+    verdicts = [(ZERO_LATENCY, ratio, same)]
     latency_plan = Plan(updates=args.latency_updates, chats=args.chats, burst=burst)
     for latency_ms in args.latency_ms if args.latency_rounds else ():
         scenario = latency_name(latency_ms)

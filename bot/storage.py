@@ -76,7 +76,7 @@ import os
 import secrets
 import sqlite3
 import stat
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -260,7 +260,7 @@ class Storage:
         self._write_delay = max(0.0, settings.write_delay_seconds)
         self._queue: list[tuple[str, tuple[Any, ...]]] = []  # (INSERT statement, row), oldest first
         self._flush_timer: asyncio.TimerHandle | None = None
-        self._flush_task: asyncio.Task[None] | None = None
+        self._flush_tasks: set[asyncio.Task[None]] = set()  # held so running flushes are not garbage-collected
 
     @classmethod
     async def open(cls, config: StorageConfig) -> Storage:
@@ -379,22 +379,14 @@ class Storage:
             if not rows or db is None:
                 return
             try:
-                await db.execute("BEGIN IMMEDIATE")
-                for sql in (INSERT_EVENT, INSERT_FEEDBACK):
-                    batch = [row for statement, row in rows if statement == sql]
-                    if batch:
-                        await db.executemany(sql, batch)
-                await db.execute("COMMIT")
-            except STORAGE_ERRORS as exc:
-                await _rollback_quietly(db)
-                self._failed(f"write {len(rows)} queued records (kept for the next try)", exc)
-                self._requeue(rows)
-                return
-            except BaseException:  # cancelled: keep the rows, and the connection out of a transaction
-                await _rollback_quietly(db)
+                written = await self._in_transaction(
+                    db, f"write {len(rows)} queued records (kept for the next try)", _insert_batches(rows)
+                )
+            except BaseException:  # cancelled: the rows stay queued
                 self._requeue(rows)
                 raise
-            self._failing = False
+            if written is None:
+                self._requeue(rows)
 
     async def _append(self, action: str, sql: str, row: tuple[Any, ...]) -> None:
         """Queue one row for `flush` (or write it at once when there is no write delay)."""
@@ -406,20 +398,14 @@ class Storage:
         self._queue.append((sql, row))
         if len(self._queue) >= FLUSH_ROWS:
             self._start_flush()
-        elif self._flush_timer is None and (self._flush_task is None or self._flush_task.done()):
+        elif self._flush_timer is None:  # `flush` clears it, so rows queued during a flush get a timer too
             self._flush_timer = asyncio.get_running_loop().call_later(self._write_delay, self._start_flush)
 
     def _start_flush(self) -> None:
-        """Run `flush` as a task (from the timer, or when the queue is long); one at a time."""
-        self._flush_timer = None
-        if self._flush_task is None or self._flush_task.done():
-            self._flush_task = asyncio.get_running_loop().create_task(self._flush_and_rearm(), name="storage-flush")
-
-    async def _flush_and_rearm(self) -> None:
-        await self.flush()
-        # Rows queued while this flush ran, or kept after a failure, get their own timer.
-        if self._queue and self._flush_timer is None and self._db is not None:
-            self._flush_timer = asyncio.get_running_loop().call_later(self._write_delay, self._start_flush)
+        """Run `flush` as a task (from the timer, or when the queue is long); flushes take turns on the lock."""
+        task = asyncio.get_running_loop().create_task(self.flush(), name="storage-flush")
+        self._flush_tasks.add(task)
+        task.add_done_callback(self._flush_tasks.discard)
 
     def _requeue(self, rows: list[tuple[str, tuple[Any, ...]]]) -> None:
         """Put rows that could not be written back in front of the queue, within `MAX_QUEUED_ROWS`."""
@@ -662,24 +648,32 @@ class Storage:
             db = self._db
             if db is None:
                 return None
-            changed = 0
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                for sql, parameters in statements:
-                    cursor = await db.execute(sql, parameters)
-                    changed += max(cursor.rowcount, 0)
-                await db.execute("COMMIT")
-            except STORAGE_ERRORS as exc:
-                await _rollback_quietly(db)
-                self._failed(action, exc)
-                return None
-            except BaseException:  # cancelled: never leave the shared connection inside a transaction
-                await _rollback_quietly(db)
-                raise
-            self._failing = False
+            changed = await self._in_transaction(db, action, _statements(statements))
             if changed:
                 await _truncate_wal(db)
             return changed
+
+    async def _in_transaction(
+        self, db: aiosqlite.Connection, action: str, work: Callable[[aiosqlite.Connection], Awaitable[int]]
+    ) -> int | None:
+        """Run `work` inside BEGIN IMMEDIATE ... COMMIT; its count, or None after a (logged) storage error.
+
+        On any error, cancellation included, the transaction is rolled back, so the shared
+        connection is never left inside one. The caller holds the lock.
+        """
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+            changed = await work(db)
+            await db.execute("COMMIT")
+        except STORAGE_ERRORS as exc:
+            await _rollback_quietly(db)
+            self._failed(action, exc)
+            return None
+        except BaseException:
+            await _rollback_quietly(db)
+            raise
+        self._failing = False
+        return changed
 
     def _failed(self, action: str, exc: Exception) -> None:
         """Log a failed operation: in full the first time, in one line while it keeps failing."""
@@ -688,6 +682,34 @@ class Storage:
         else:
             logger.error("Storage: could not %s; the bot keeps answering", action, exc_info=exc)
         self._failing = True
+
+
+def _statements(
+    statements: Sequence[tuple[str, tuple[Any, ...]]],
+) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
+    """Work for `_in_transaction`: run each statement once; the rows they changed."""
+
+    async def run(db: aiosqlite.Connection) -> int:
+        changed = 0
+        for sql, parameters in statements:
+            cursor = await db.execute(sql, parameters)
+            changed += max(cursor.rowcount, 0)
+        return changed
+
+    return run
+
+
+def _insert_batches(rows: Sequence[tuple[str, tuple[Any, ...]]]) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
+    """Work for `_in_transaction`: insert queued (statement, row) pairs, one executemany per statement."""
+
+    async def run(db: aiosqlite.Connection) -> int:
+        for sql in (INSERT_EVENT, INSERT_FEEDBACK):
+            batch = [row for statement, row in rows if statement == sql]
+            if batch:
+                await db.executemany(sql, batch)
+        return len(rows)
+
+    return run
 
 
 async def _configure(db: aiosqlite.Connection, path: Path) -> None:
