@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .config import telegram_token
+from .crisis import Verdict
 from .engine import Engine
 from .problems import summary
 from .replies import Reply
@@ -120,6 +121,19 @@ def reply_json(engine: Engine, question: str, reply: Reply) -> dict[str, Any]:
         "score": reply.score,
         "text": reply.text,
         "suggestions": suggestions,
+        "crisis": crisis_json(engine, question),
+    }
+
+
+def crisis_json(engine: Engine, question: str) -> dict[str, Any]:
+    """What crisis recognition found: verdict, families (most urgent first) and signals."""
+    assessment = engine.assess(question)
+    return {
+        "verdict": str(assessment.verdict),
+        "families": [f.id for f in assessment.families],
+        "signals": [
+            {"family": s.family, "kind": s.kind, "signal": s.pattern, "words": s.words} for s in assessment.signals
+        ],
     }
 
 
@@ -146,6 +160,7 @@ def explain(engine: Engine, question: str, reply: Reply) -> str:
         lines.append("Typos:     " + ", ".join(f"{typed} → {fixed}" for typed, fixed in a.corrections))
     if a.unknown:
         lines.append("Unknown:   " + ", ".join(a.unknown) + "  (words no entry uses; they lower the score)")
+    lines.extend(explain_crisis(engine, question))
     lines.append(f"Outcome:   {reply.outcome}" + (f"  (score {reply.score:.1f})" if reply.score else ""))
     if reply.faq_id:
         lines.append(f"Entry:     {reply.faq_id}")
@@ -159,6 +174,35 @@ def explain(engine: Engine, question: str, reply: Reply) -> str:
     lines.append("Reply:")
     lines.extend(f"  | {line}" for line in reply.text.splitlines())
     return "\n".join(lines) + "\n"
+
+
+def explain_crisis(engine: Engine, question: str) -> list[str]:
+    """The crisis part of the test pane: which family and which signals fired, and why it counts."""
+    assessment = engine.assess(question)
+    if assessment.rewrites:
+        shown = ", ".join(f"{r.typed} → {r.standard}" for r in dict.fromkeys(assessment.rewrites))
+        lines = [f"Lexicon:   {shown}"]
+    else:
+        lines = []
+    if assessment.verdict is Verdict.NONE:
+        return [*lines, "Crisis:    no signal"]
+    meaning = {
+        Verdict.CRISIS: "a situation: emergency lines first",
+        Verdict.SUBJECT: "a question about a crisis subject: normal reply plus a safety line",
+        Verdict.WEAK: "a weak signal only: normal reply, text not stored",
+    }[assessment.verdict]
+    lines.append(f"Crisis:    {assessment.verdict} ({meaning})")
+    if assessment.families:
+        lines.append("Families:  " + ", ".join(f"{f.id} ({f.name})" for f in assessment.families))
+    context = [
+        ("own situation" if assessment.own_situation else "no own situation"),
+        ("general/professional framing" if assessment.framed else "no general framing"),
+        ("adult writer" if assessment.adult else "writer may be young"),
+    ]
+    lines.append("Context:   " + ", ".join(context))
+    for signal in assessment.signals:
+        lines.append(f"  {signal.kind:<9} {signal.family:<20} {signal.pattern}   ← «{signal.words}»")
+    return lines
 
 
 def cmd_report(loaded: Loaded, engine: Engine, days: int, html_file: str | None) -> int:

@@ -30,6 +30,7 @@ TOP_FIELDS = (
     Field("knowledge_dir", "text", required=False, example="knowledge"),
     Field("log_level", "text", required=False, example="INFO"),
     Field("max_question_chars", "integer", required=False, example="1000"),
+    Field("crisis_reminder_minutes", "integer", required=False, example="30"),
     Field("matching", "mapping", required=False),
     Field("telegram", "mapping", required=False),
     Field("storage", "mapping", required=False),
@@ -66,6 +67,7 @@ WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 PSEUDONYM_KEY_ENV = "JEPBOT_PSEUDONYM_KEY"
 MODES = ("polling", "webhook")
 MAX_WRITE_DELAY_SECONDS = 60
+MAX_REMINDER_MINUTES = 24 * 60
 # name → (kind, lowest, highest); every one is optional and defaults to MatchSettings.
 MATCHING_RANGES: dict[str, tuple[str, float, float]] = {
     "answer_threshold": ("number", 0, 100),
@@ -131,6 +133,7 @@ class Config:
     knowledge_dir: Path = Path("knowledge")
     log_level: str = "INFO"
     max_question_chars: int = 1000
+    crisis_reminder_minutes: int = 30  # after a crisis reply, every reply in that chat ends with a reminder this long
     matching: MatchSettings = field(default_factory=MatchSettings)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -192,6 +195,17 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
                 "key 'max_question_chars'",
             )
         )
+    reminder = values.get("crisis_reminder_minutes", 30)
+    if not 0 <= reminder <= MAX_REMINDER_MINUTES:
+        problems.append(
+            error(
+                name,
+                doc.line(("crisis_reminder_minutes",)),
+                f"'crisis_reminder_minutes' is {reminder}, outside the range 0-{MAX_REMINDER_MINUTES}.",
+                "Use a number of minutes, e.g. 30; 0 turns the reminder off.",
+                "key 'crisis_reminder_minutes'",
+            )
+        )
     matching = _matching(doc, values, problems)
     telegram = _telegram(doc, values, problems)
     storage = _storage(doc, values, base, problems)
@@ -202,6 +216,7 @@ def load_config(path: Path | None) -> tuple[Config | None, list[Problem]]:
             knowledge_dir=base / values.get("knowledge_dir", "knowledge"),
             log_level=level,
             max_question_chars=max_chars,
+            crisis_reminder_minutes=reminder,
             matching=matching,
             telegram=telegram,
             storage=storage,

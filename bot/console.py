@@ -8,6 +8,7 @@ from .engine import Engine
 from .replies import Outcome, Reply, render_plain
 
 QUIT_WORDS = frozenset({"stop", "quit", "exit", "/stop"})
+CHAT = "console"  # the one conversation of the local chat, for the crisis reminder
 PROMPT = "jij> "
 
 
@@ -31,7 +32,10 @@ def run_chat(
         if line.lower() in QUIT_WORDS:
             write("Tot ziens!")
             return
-        reply = _choose(engine, last, line) if last is not None and line.isdigit() else engine.reply(line)
+        if last is not None and line.isdigit():
+            reply = engine.remind(CHAT, _choose(engine, last, line))
+        else:
+            reply = engine.reply(line, chat=CHAT)
         write(f"\nbot> {render_plain(reply)}\n")
         last = reply if reply.choices else None
 

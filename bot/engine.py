@@ -1,21 +1,27 @@
 """The engine: one message in, one reply out. Shared by Telegram, the console chat and `ask`.
 
-Order matters: crisis screening runs before anything else, so a message about acute
-danger, violence, abuse or suicide gets the emergency lines whatever else it matches;
-then smalltalk; then matching against the FAQ.
+Order matters: crisis recognition (`crisis.py`) runs before anything else, so a message
+about someone in danger gets the emergency lines whatever else it matches; then smalltalk;
+then matching against the FAQ. A question about a crisis subject gets its normal reply
+with one safety line underneath, and any message with a crisis signal is marked
+sensitive, so its text is never stored. With a chat given, a crisis reply opens a window
+in which every reply in that chat ends with a reminder of the emergency line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from . import hours
+from .crisis import Assessment, Recogniser, Verdict
 from .knowledge import Entry, Knowledge
 from .matching import Candidate, Matcher, MatchResult, MatchSettings, decide
+from .reminders import SafetyReminders
 from .replies import Choice, Outcome, Reply, Section
 from .screening import PhraseSpotter, SmalltalkScreen
 from .text import common_words
@@ -55,18 +61,27 @@ class RealWords:
 class EngineSettings:
     matching: MatchSettings
     max_question_chars: int = 1000
+    reminder_minutes: float = 30.0
 
 
 class Engine:
     """Answers messages from one version of the knowledge base."""
 
-    def __init__(self, knowledge: Knowledge, settings: EngineSettings, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        settings: EngineSettings,
+        clock: Clock = utc_now,
+        reminders: SafetyReminders | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.settings = settings
         self.clock = clock
+        # Shared between engine versions (pass the old one on reload): a reload must not cut a window short.
+        self.reminders = reminders or SafetyReminders(settings.reminder_minutes, clock)
         self.matcher = Matcher(knowledge, settings.matching)
         real_words = RealWords(self.matcher.normaliser.known)
-        self._crisis = PhraseSpotter(knowledge.crisis.phrases, prefixes=True, real_words=real_words)
+        self.recogniser = Recogniser(knowledge.crisis, knowledge.lexicon, real_words)
         self._out_of_scope = PhraseSpotter(knowledge.language.out_of_scope, prefixes=True, real_words=real_words)
         self._smalltalk = SmalltalkScreen(
             knowledge.smalltalk, knowledge.smalltalk_fillers, knowledge.language.stopwords
@@ -74,18 +89,45 @@ class Engine:
 
     # --- the one entry point for free text ------------------------------------------
 
-    def reply(self, text: str) -> Reply:
-        """The reply to a message a person typed."""
+    def reply(self, text: str, chat: Hashable | None = None) -> Reply:
+        """The reply to a message a person typed; `chat` (any key) lets the conversation remember."""
         message = clean_message(text or "")
+        assessment = self.recogniser.assess(message) if message else None
+        if assessment is not None and assessment.verdict is Verdict.CRISIS:
+            reply = self.crisis_reply(assessment)
+            family = assessment.family
+            logger.info("Crisis recognised (%s); giving the emergency lines", family.id if family else "?")
+            if chat is not None and family is not None:
+                self.reminders.start(chat, family.reminder)
+            return reply
+        reply = self._reply(message)
+        if assessment is not None and assessment.sensitive:
+            sections = reply.sections
+            family = assessment.family
+            if assessment.verdict is Verdict.SUBJECT and family is not None:
+                sections = (*sections, Section(family.safety_line))
+            reply = dataclasses.replace(reply, sections=sections, sensitive=True)
+        return self.remind(chat, reply)
+
+    def remind(self, chat: Hashable | None, reply: Reply) -> Reply:
+        """The reply with the emergency-line reminder at the end while the chat's window is open."""
+        if chat is None or reply.outcome is Outcome.CRISIS:
+            return reply
+        line = self.reminders.line_for(chat)
+        if line is None:
+            return reply
+        return dataclasses.replace(reply, reminder=line)
+
+    def assess(self, text: str) -> Assessment:
+        """What crisis recognition makes of a message (the `ask` test pane shows this)."""
+        return self.recogniser.assess(clean_message(text or ""))
+
+    def _reply(self, message: str) -> Reply:
         messages = self.knowledge.messages
         if not message:
             return Reply(Outcome.SMALLTALK, (Section(messages.format("empty")),))
         if not any(ch.isalnum() for ch in message):
             return Reply(Outcome.SMALLTALK, (Section(messages.format("no_words")),))
-        phrase = self._crisis.first(message)
-        if phrase is not None:
-            logger.info("Crisis phrase %r found; giving the emergency lines", " ".join(phrase))
-            return self.crisis_reply()
         hit = self._smalltalk.screen(message)
         if hit.intent is not None:
             return Reply(Outcome.SMALLTALK, (Section(hit.intent.reply),))
@@ -155,10 +197,18 @@ class Engine:
             score=score,
         )
 
-    def crisis_reply(self) -> Reply:
+    def crisis_reply(self, assessment: Assessment) -> Reply:
+        """The emergency lines for this situation first, then a short calm text; no advice-line card."""
         crisis = self.knowledge.crisis
-        lines = "\n".join(f"• {line.name}: {line.number} ({line.when})" for line in crisis.lines)
-        return Reply(Outcome.CRISIS, (Section(lines), Section(crisis.intro), self.contact_card()))
+        family = assessment.family or crisis.families[0]
+        help_lines = self.recogniser.lines_for(assessment) or tuple(crisis.lines[i] for i in family.lines)
+        lines = "\n".join(f"• {line.name}: {line.number} ({line.when})" for line in help_lines)
+        return Reply(
+            Outcome.CRISIS,
+            (Section(lines), Section(family.message), Section(crisis.note)),
+            sensitive=True,
+            family=family.id,
+        )
 
     def contact_card(self) -> Section:
         """The advice line's details and whether it is open right now."""

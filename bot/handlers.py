@@ -192,6 +192,7 @@ async def send_reply(
 ) -> None:
     """Send a reply, split if needed; the buttons go with the last part."""
     engine = engine or engine_of(context)
+    reply = engine.remind(message.chat_id, reply)  # shortly after a crisis reply: the emergency line again
     chunks = split_message(to_html(reply))
     markup = keyboard(reply, engine, handoff_possible(context))
     for index, chunk in enumerate(chunks):
@@ -200,10 +201,12 @@ async def send_reply(
 
 
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, question: str | None) -> None:
+    """Count the reply; the question text only when it held no crisis signal at all."""
     storage = storage_of(context)
     if storage is not None:
         user = update.effective_user
-        await storage.record_event(user.id if user else None, str(reply.outcome), reply.faq_id, reply.score, question)
+        text = None if reply.sensitive else question
+        await storage.record_event(user.id if user else None, str(reply.outcome), reply.faq_id, reply.score, text)
 
 
 def addressed_in_group(message: Message, bot_username: str, bot_id: int) -> str | None:
@@ -346,7 +349,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if text is None:
             return
     engine = engine_of(context)  # this reply uses this engine, even if a reload happens meanwhile
-    reply = engine.reply(text or "")
+    reply = engine.reply(text or "", chat=message.chat_id)
     if context.chat_data is not None and reply.outcome is not Outcome.CRISIS:
         context.chat_data[LAST_QUESTION] = (text or "")[: engine.settings.max_question_chars]
     await send_reply(message, reply, context, engine)
@@ -552,10 +555,10 @@ async def reload_knowledge(application: Application[Any, Any, Any, Any, Any, Any
     if not force and current == application.bot_data.get(FINGERPRINT_KEY):
         return None
     application.bot_data[FINGERPRINT_KEY] = current
-    clock = application.bot_data.get(CLOCK_KEY)
-    # Loading and indexing take a moment: off the event loop, so replies keep flowing.
-    result = await asyncio.to_thread(reload_engine, config, *(() if clock is None else (clock,)))
+    clock = application.bot_data.get(CLOCK_KEY) or utc_now
     old: Engine = application.bot_data[ENGINE_KEY]  # its texts are known to be good
+    # Loading and indexing take a moment: off the event loop, so replies keep flowing.
+    result = await asyncio.to_thread(reload_engine, config, clock, old.reminders)
     if result.engine is None:
         problems = "\n\n".join(p.format() for p in result.errors)
         text = old.knowledge.messages.format("reload_failed", fouten=problems)

@@ -5,7 +5,8 @@ Everything staff may want to change lives in `knowledge/*.yaml`:
 - FAQ files (any name) with a top-level `entries:` list;
 - `contacts.yaml`: the advice line's phone, e-mail, office hours and closing days;
 - `synonyms.yaml`: words that mean the same for matching, and stop words;
-- `crisis.yaml`: the emergency lines and the phrases that trigger them;
+- `crisis.yaml`: the emergency lines and the signals of each crisis family (`crisis.py`);
+- `lexicon.yaml`: chat-speak, spelling variants, dialect and slang (`lexicon.py`);
 - `smalltalk.yaml`: greetings, thanks and goodbyes with their replies.
 
 `load_knowledge` reads them all and reports EVERY problem in one pass, each with file,
@@ -29,6 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rapidfuzz import fuzz, process
 
 from . import hours
+from .crisis import Crisis, load_crisis
+from .lexicon import Lexicon, load_lexicon
 from .problems import Problem, error, sort_key, warning
 from .schema import Field, check_items, check_mapping, nearest
 from .text import fold
@@ -41,8 +44,9 @@ SYNONYMS_FILE = "synonyms.yaml"
 CRISIS_FILE = "crisis.yaml"
 SMALLTALK_FILE = "smalltalk.yaml"
 MESSAGES_FILE = "messages.yaml"
+LEXICON_FILE = "lexicon.yaml"
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
-DATA_FILES = (CONTACTS_FILE, SYNONYMS_FILE, CRISIS_FILE, SMALLTALK_FILE, MESSAGES_FILE)
+DATA_FILES = (CONTACTS_FILE, SYNONYMS_FILE, CRISIS_FILE, SMALLTALK_FILE, MESSAGES_FILE, LEXICON_FILE)
 
 _CONTACT_PLACEHOLDERS = frozenset({"telefoon", "email", "advieslijn", "kantooruren"})
 # Every text the bot says of its own, with the placeholders each one may use.
@@ -157,16 +161,6 @@ SYNONYMS_FIELDS = (
     Field("stopwords", "text_list"),
     Field("out_of_scope", "text_list", required=False),
 )
-CRISIS_FIELDS = (
-    Field("intro", "text"),
-    Field("lines", "list"),
-    Field("phrases", "mapping"),
-)
-CRISIS_LINE_FIELDS = (
-    Field("name", "text", example="Veilig Thuis"),
-    Field("number", "text", example='"0800-2000"'),
-    Field("when", "text", example="bij huiselijk geweld of kindermishandeling"),
-)
 SMALLTALK_FIELDS = (
     Field("intents", "list"),
     Field("fillers", "text_list", required=False),
@@ -217,20 +211,6 @@ class Contacts:
 
 
 @dataclass(frozen=True, slots=True)
-class CrisisLine:
-    name: str
-    number: str
-    when: str
-
-
-@dataclass(frozen=True, slots=True)
-class Crisis:
-    intro: str
-    lines: tuple[CrisisLine, ...]
-    phrases: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class SmalltalkIntent:
     name: str
     phrases: tuple[str, ...]
@@ -267,6 +247,7 @@ class Knowledge:
     smalltalk: tuple[SmalltalkIntent, ...]
     smalltalk_fillers: frozenset[str]
     files: tuple[str, ...]
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
     by_id: Mapping[str, Entry] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -343,7 +324,8 @@ def load_knowledge(directory: Path) -> LoadResult:
 
     contacts = _load_contacts(docs[CONTACTS_FILE], problems)
     language = _load_language(docs[SYNONYMS_FILE], problems)
-    crisis = _load_crisis(docs[CRISIS_FILE], problems)
+    crisis = load_crisis(docs[CRISIS_FILE], problems, reflow)
+    lexicon = load_lexicon(docs[LEXICON_FILE], problems)
     smalltalk, fillers = _load_smalltalk(docs[SMALLTALK_FILE], problems)
     messages = _load_messages(docs[MESSAGES_FILE], contacts, problems)
 
@@ -393,7 +375,7 @@ def load_knowledge(directory: Path) -> LoadResult:
     problems.sort(key=sort_key)
     files = tuple(display_path(p) for p in faq_paths) + tuple(f"{dir_name}/{n}" for n in DATA_FILES)
     if any(p.is_error for p in problems) or not (
-        contacts and language and crisis and messages and smalltalk is not None
+        contacts and language and crisis and messages and smalltalk is not None and lexicon is not None
     ):
         return LoadResult(None, tuple(problems))
     knowledge = Knowledge(
@@ -405,6 +387,7 @@ def load_knowledge(directory: Path) -> LoadResult:
         smalltalk=smalltalk,
         smalltalk_fillers=fillers,
         files=files,
+        lexicon=lexicon,
     )
     logger.info("Loaded %d entries from %d files", len(entries), len(faq_paths))
     return LoadResult(knowledge, tuple(problems))
@@ -910,43 +893,6 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
         return None
     out_of_scope = tuple(p for p in top.get("out_of_scope", []) or [] if fold(p))
     return Language(synonyms=mapping, stopwords=stopwords, out_of_scope=out_of_scope)
-
-
-def _load_crisis(doc: YamlDoc | None, problems: list[Problem]) -> Crisis | None:
-    if doc is None:
-        return None
-    top = check_mapping(doc, (), CRISIS_FIELDS, None, problems, what="the crisis file")
-    lines = [
-        CrisisLine(v["name"].strip(), v["number"].strip(), v["when"].strip())
-        for v in check_items(doc, "lines", CRISIS_LINE_FIELDS, problems, what="an emergency line")
-    ]
-    if "lines" in top and not top["lines"]:
-        problems.append(
-            error(
-                doc.file,
-                doc.line(("lines",)),
-                "there are no emergency lines.",
-                "Restore 112, 113 Zelfmoordpreventie and Veilig Thuis from the repository.",
-                "lines",
-            )
-        )
-    phrases: list[str] = []
-    for group, items in (top.get("phrases") or {}).items():
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            problems.append(
-                error(
-                    doc.file,
-                    doc.line(("phrases", str(group))),
-                    f"the phrases of '{group}' should be a list of texts.",
-                    "Write each phrase on its own line starting with '- '.",
-                    f"phrases → {group}",
-                )
-            )
-            continue
-        phrases.extend(p for p in items if fold(p))
-    if len(top) < len(CRISIS_FIELDS) or not lines or not phrases:
-        return None
-    return Crisis(intro=reflow(top["intro"]), lines=tuple(lines), phrases=tuple(phrases))
 
 
 def _load_smalltalk(

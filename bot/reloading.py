@@ -15,6 +15,7 @@ from .config import Config
 from .engine import Clock, Engine, utc_now
 from .knowledge import load_knowledge
 from .problems import Problem
+from .reminders import SafetyReminders
 from .startup import build_engine
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,11 @@ class ReloadResult:
         return tuple(p for p in self.problems if p.is_error)
 
 
-def reload_engine(config: Config, clock: Clock = utc_now) -> ReloadResult:
-    """Load and check the knowledge files; a new engine only if there are no errors."""
+def reload_engine(config: Config, clock: Clock = utc_now, reminders: SafetyReminders | None = None) -> ReloadResult:
+    """Load and check the knowledge files; a new engine only if there are no errors.
+
+    `reminders` (the running engine's) carries the open crisis-reminder windows over.
+    """
     result = load_knowledge(config.knowledge_dir)
     if result.knowledge is None:
         logger.error(
@@ -59,6 +63,6 @@ def reload_engine(config: Config, clock: Clock = utc_now) -> ReloadResult:
         for problem in result.problems:
             logger.error("%s", problem.format())
         return ReloadResult(None, result.problems)
-    engine = build_engine(config, result.knowledge, clock)
+    engine = build_engine(config, result.knowledge, clock, reminders)
     logger.info("Knowledge reloaded: %d entries", len(result.knowledge.entries))
     return ReloadResult(engine, result.problems)

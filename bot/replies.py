@@ -43,6 +43,9 @@ class Reply:
     choices: tuple[Choice, ...] = ()  # clarify: the options; answer: related questions
     choices_title: str | None = None
     none_label: str | None = None  # clarify: the "none of these" option that leads to the advice line
+    sensitive: bool = False  # a crisis signal was found: the question text is never stored
+    family: str | None = None  # crisis: the family of the situation (crisis.yaml), for the reminder
+    reminder: str | None = None  # shortly after a crisis reply in this chat: the emergency line, shown last
 
     @property
     def text(self) -> str:
@@ -59,6 +62,8 @@ def render_plain(reply: Reply, numbered: bool = True) -> str:
         if reply.none_label:
             lines.append(f"{len(reply.choices) + 1}. {reply.none_label}" if numbered else f"- {reply.none_label}")
         blocks.append("\n".join(lines))
+    if reply.reminder:
+        blocks.append(reply.reminder)
     return "\n\n".join(b for b in blocks if b)
 
 
@@ -70,6 +75,8 @@ def render_html(reply: Reply) -> str:
         blocks.append(f"<b>{html.escape(section.title, quote=False)}</b>\n{body}" if section.title else body)
     if reply.choices and reply.choices_title:
         blocks.append(html.escape(reply.choices_title, quote=False))
+    if reply.reminder:
+        blocks.append(f"<i>{html.escape(reply.reminder, quote=False)}</i>")
     return "\n\n".join(blocks)
 
 

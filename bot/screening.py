@@ -1,9 +1,9 @@
-"""Screening before matching: crisis messages first, then smalltalk.
+"""Phrase screening before matching: smalltalk and out-of-scope subjects (crisis: `crisis.py`).
 
 Both look for staff-written phrases in the message, tolerant of typos and inflection:
 a phrase word of nine letters or more also matches a misspelt word one letter off
 ('zelfmoord' finds 'zelfmord'; two letters from twelve), but never a real word ('verkracht'
-does not find 'veerkracht'), and for crisis phrases a word of five letters or
+does not find 'veerkracht'), and with prefixes on (out-of-scope subjects) a word of five letters or
 more also matches a word that starts with it ('mishandel' finds 'mishandeld'). A word of
 five letters or more may miss its last letter ('leve' finds 'leven'); other than that,
 shorter words must match exactly, so 'slaat' never finds 'staat'. The words of a phrase must come
@@ -22,7 +22,7 @@ from .text import fold
 
 MAX_GAP = 2
 CACHE_SIZE = 50_000  # distinct words remembered per spotter
-PREFIX_FROM = 5  # crisis phrase words this long also match longer words starting with them
+PREFIX_FROM = 5  # with prefixes on, phrase words this long also match longer words starting with them
 TYPO_FROM = 9  # phrase words this long tolerate one typo ('gestoken' must not find 'gestolen') ...
 TWO_TYPOS_FROM = 12  # ... and this long two
 

@@ -10,6 +10,7 @@ from .config import Config, find_config, load_config
 from .engine import Clock, Engine, EngineSettings, utc_now
 from .knowledge import Knowledge, load_knowledge
 from .problems import Problem, has_errors
+from .reminders import SafetyReminders
 
 logger = logging.getLogger(__name__)
 
@@ -38,5 +39,9 @@ def load_all(config_arg: str | None = None) -> Loaded:
     return Loaded(config, knowledge, tuple(problems), path)
 
 
-def build_engine(config: Config, knowledge: Knowledge, clock: Clock = utc_now) -> Engine:
-    return Engine(knowledge, EngineSettings(config.matching, config.max_question_chars), clock)
+def build_engine(
+    config: Config, knowledge: Knowledge, clock: Clock = utc_now, reminders: SafetyReminders | None = None
+) -> Engine:
+    """An engine for this knowledge; pass the previous engine's `reminders` on a reload."""
+    settings = EngineSettings(config.matching, config.max_question_chars, config.crisis_reminder_minutes)
+    return Engine(knowledge, settings, clock, reminders)

@@ -22,6 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_APOSTROPHES = re.compile(r"[’‘'`´]")
 # The conservative Porter variant: the newer Snowball 'dutch' stemmer strips 'ge-' and maps
 # 'weerbaarheid' to 'weer' (weather), which would make off-topic questions match.
 _STEMMER = snowballstemmer.stemmer("dutch_porter")
@@ -54,6 +55,11 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.split(without_marks.casefold())).strip()
+
+
+def comparable(text: str) -> str:
+    """`fold`, and apostrophes dropped first: "m'n" → 'mn', "'s nachts" → 's nachts', "foto's" → 'fotos'."""
+    return fold(_APOSTROPHES.sub("", text))
 
 
 @functools.lru_cache(maxsize=65536)

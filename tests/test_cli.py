@@ -21,7 +21,7 @@ def test_ask_json_from_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--config", CONFIG, "ask", "--json", "wat doet een jongerenwerker?", "school"]) == 0
     lines = capsys.readouterr().out.splitlines()
     first, second = (json.loads(line) for line in lines)
-    assert set(first) == {"question", "outcome", "faq_id", "score", "text", "suggestions"}
+    assert set(first) == {"question", "outcome", "faq_id", "score", "text", "suggestions", "crisis"}
     assert first["outcome"] == "answer" and first["faq_id"] == "jongerenwerk-wat-doet"
     assert first["question"] == "wat doet een jongerenwerker?"
     assert second["outcome"] == "clarify" and second["faq_id"] is None

@@ -165,7 +165,9 @@ def test_unknown_top_level_key_formatted(workdir: Path) -> None:
         "=====> Error: unknown key 'log_levle'.\n"
         f"       What to do: Did you mean 'log_level'? {TOP_KEYS}"
     )
-    assert TOP_KEYS.startswith("The keys allowed here are: knowledge_dir, log_level, max_question_chars, matching")
+    assert TOP_KEYS.startswith(
+        "The keys allowed here are: knowledge_dir, log_level, max_question_chars, crisis_reminder_minutes, matching"
+    )
 
 
 def test_unknown_key_under_matching(workdir: Path) -> None:

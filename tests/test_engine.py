@@ -1,4 +1,4 @@
-"""The engine: crisis first, smalltalk, bad input, hand-over with the line's status."""
+"""The engine: smalltalk, bad input, hand-over with the line's status (crisis: test_crisis.py)."""
 
 from __future__ import annotations
 
@@ -12,62 +12,6 @@ from hypothesis import strategies as st
 from bot.engine import Engine, clean_message
 from bot.replies import Outcome
 from tests.conftest import AMSTERDAM, CLOSED_MOMENT, OPEN_MOMENT
-
-CRISIS_NUMBERS = ("112", "0800-0113", "0800-2000")
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "ik wil dood, niemand ziet me staan",
-        "soms denk ik aan zelfmord",
-        "ik denk aan zelfmord",  # with a typo below
-        "ik denk aan zelfmord en weet niet wat ik moet doen",
-        "mijn stiefvader slaat me als mama werkt",
-        "mijn buurjongen wordt thuis mishandeld",
-        "er staat iemand met een mes voor de deur",
-        "mijn vriendin wil niet meer leven",
-        "I want to kill myself",
-        "hoe werkt jongerenwerk met de politie? mijn broer wordt bedreigd met een wapen",
-    ],
-)
-def test_crisis_messages_get_the_emergency_lines_first(engine: Engine, message: str) -> None:
-    reply = engine.reply(message)
-    assert reply.outcome is Outcome.CRISIS
-    first = reply.sections[0].text
-    assert first.startswith("• Alarmnummer: 112")
-    for number in CRISIS_NUMBERS:
-        assert number in first
-    assert "070 - 333 4558" in reply.text  # then the advice line
-
-
-@pytest.mark.parametrize("typo", ["ik denk aan zelfmord", "ik wil niet meer leve"])
-def test_crisis_screening_tolerates_typos(engine: Engine, typo: str) -> None:
-    assert engine.reply(typo).outcome is Outcome.CRISIS
-
-
-@pytest.mark.parametrize(
-    "message",
-    [
-        "wat is veerkracht",  # not a typo of 'verkracht'
-        "mijn fiets is gestolen",  # not 'gestoken'
-        "hoe voorkomen jongerenwerk en politie rellen in de wijk",
-        "slaan jongerenwerk en onderwijs de handen ineen",
-        "wat staat er in het samenwerkingsprotocol",  # 'staat' is not 'slaat'
-    ],
-)
-def test_ordinary_questions_are_not_crisis(engine: Engine, message: str) -> None:
-    assert engine.reply(message).outcome is not Outcome.CRISIS
-
-
-def test_crisis_lines_are_exactly_right(engine: Engine) -> None:
-    lines = engine.crisis_reply().sections[0].text.splitlines()
-    assert lines == [
-        "• Alarmnummer: 112 (bij direct gevaar of als iemand nu in nood is)",
-        "• 113 Zelfmoordpreventie: 113 of gratis 0800-0113 (als je aan zelfmoord denkt of je zorgen maakt om "
-        "iemand, dag en nacht)",
-        "• Veilig Thuis: 0800-2000 (gratis, bij huiselijk geweld, kindermishandeling of misbruik, dag en nacht)",
-    ]
 
 
 @pytest.mark.parametrize(
@@ -157,11 +101,6 @@ def test_a_huge_message_is_answered(engine: Engine) -> None:
     reply = engine.reply(story)
     assert reply.outcome in set(Outcome)
     assert reply.text
-
-
-def test_crisis_is_found_even_at_the_end_of_a_huge_message(engine: Engine) -> None:
-    story = "ik heb een vraag over school. " * 400 + "en eigenlijk wil ik dood"
-    assert engine.reply(story).outcome is Outcome.CRISIS
 
 
 @pytest.mark.parametrize(

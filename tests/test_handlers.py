@@ -186,8 +186,31 @@ async def test_help_and_privacy(app: tuple[App, OfflineRequest, Storage], comman
 async def test_crisis_lines_come_first(app: tuple[App, OfflineRequest, Storage]) -> None:
     application, request, storage = app
     await application.process_update(text_update(application.bot, "ik wil niet meer leven"))
-    assert texts(request)[-1].startswith("• Alarmnummer: 112")
+    assert texts(request)[-1].startswith("• 113 Zelfmoordpreventie: 113 of gratis 0800-0113")
+    assert "reply_markup" not in request.sent()[-1]  # no hand-over or feedback buttons on a crisis reply
+    await storage.flush()
     assert await storage.review_questions() == []  # crisis text is never stored
+
+
+async def test_a_message_with_a_crisis_signal_is_never_stored(app: tuple[App, OfflineRequest, Storage]) -> None:
+    application, request, storage = app
+    await application.process_update(text_update(application.bot, "hoe werkt de meldcode kindermishandeling?"))
+    assert texts(request)[-1].endswith("Bel Veilig Thuis (0800-2000), of bij direct gevaar 112.")  # the safety line
+    await application.process_update(text_update(application.bot, "hoe vraag ik een paspoort aan?"))
+    await storage.flush()
+    assert [q.question for q in await storage.review_questions()] == ["hoe vraag ik een paspoort aan?"]
+
+
+async def test_after_a_crisis_reply_every_reply_ends_with_the_reminder(
+    app: tuple[App, OfflineRequest, Storage],
+) -> None:
+    application, request, _ = app
+    await application.process_update(text_update(application.bot, "papa slaat mama weer"))
+    await application.process_update(text_update(application.bot, "wat doet een jongerenwerker?"))
+    reminder = "<i>Denk eraan: Veilig Thuis (0800-2000) is er dag en nacht; bij direct gevaar bel je 112.</i>"
+    assert texts(request)[-1].endswith(reminder)
+    await application.process_update(callback_update(application.bot, "a|ouders-opvoedvragen"))
+    assert texts(request)[-1].endswith(reminder)  # button replies too
 
 
 @pytest.mark.parametrize(

@@ -168,16 +168,6 @@ def test_every_entry_follows_the_content_rules(real: Knowledge) -> None:
         assert entry.id not in entry.related, entry.id
 
 
-def test_crisis_lines_have_the_right_numbers(real: Knowledge) -> None:
-    knowledge = real
-    lines = knowledge.crisis.lines
-    assert [line.name for line in lines] == ["Alarmnummer", "113 Zelfmoordpreventie", "Veilig Thuis"]
-    assert [line.number for line in lines] == ["112", "113 of gratis 0800-0113", "0800-2000"]
-    for line, number in zip(lines, ("112", "0800-0113", "0800-2000"), strict=True):
-        assert number in line.number
-    assert knowledge.crisis.phrases
-
-
 def test_contacts_of_the_advice_line(real: Knowledge) -> None:
     knowledge = real
     contacts = knowledge.contacts

@@ -94,7 +94,7 @@ async def test_reload_command_with_a_good_edit(staff_app: tuple[App, OfflineRequ
     app, request, _, folder = staff_app
     edit(folder, "faq-ouders.yaml", "question: ", "question: Bijgewerkt - ")
     await app.process_update(text_update(app.bot, "/herlaad"))
-    assert texts(request)[-1] == "Kennisbank geladen: 44 vragen uit 12 bestanden."
+    assert texts(request)[-1] == "Kennisbank geladen: 44 vragen uit 13 bestanden."
     assert any(e.question.startswith("Bijgewerkt - ") for e in app.bot_data[ENGINE_KEY].knowledge.entries)
 
 

@@ -1,0 +1,663 @@
+"""Crisis recognition: is someone in danger, and which help fits?
+
+Every message is screened here before anything else. `knowledge/crisis.yaml` (staff
+edit it; its comments explain how) organises the signals by family: suicide and
+self-harm, overdose, sexual abuse, violence at home, acute violence, extortion and
+grooming, honour-related violence, missing at risk. Per family:
+
+* strong signals are enough on their own ("ik wil dood", "hij zit aan me");
+* subject words ("zelfmoord", "loverboy") count when someone writes about their own
+  situation, not in a general or professional question;
+* weak signals count only together, as the family's `together` rules say (a farewell
+  plus an apology), or alone in a very short message when `alone_when_short` says so;
+  `context` groups (people, places, substances) only ever count as part of a rule.
+
+Everyday hyperbole (`not_crisis`) cancels a signal it overlaps. The verdict:
+
+* CRISIS: someone is in a situation → emergency lines first, nothing else;
+* SUBJECT: a question about a crisis subject (a frame such as "meldcode" or "hoe
+  herken je", and nobody's own situation) → the normal reply plus one safety line;
+* WEAK: a lone weak signal → the normal reply;
+* NONE.
+
+Any verdict but NONE marks the message as sensitive: its text is never stored.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .lexicon import EMPTY, Lexicon, Rewrite, sentence_words
+from .patterns import BREAK, Found, PatternError, PatternSet, Span, closest
+from .problems import Problem, error
+from .schema import Field, check_mapping, nearest
+from .yamlsource import YamlDoc
+
+logger = logging.getLogger(__name__)
+
+# --- the data staff write ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HelpLine:
+    id: str
+    name: str
+    number: str
+    when: str
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    id: str
+    name: str
+    lines: tuple[str, ...]  # help line ids, most important first
+    young_lines: tuple[str, ...]  # added when the writer may be a child or young person
+    message: str
+    reminder: str
+    safety_line: str
+    strong: tuple[str, ...]
+    subjects: tuple[str, ...]
+    weak: Mapping[str, tuple[str, ...]]
+    context: Mapping[str, tuple[str, ...]]
+    together: tuple[tuple[str, ...], ...]
+    alone_when_short: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Crisis:
+    lines: Mapping[str, HelpLine]
+    families: tuple[Family, ...]
+    groups: Mapping[str, tuple[str, ...]]
+    not_crisis: tuple[str, ...]
+    subject_frames: tuple[str, ...]
+    own_situation: tuple[str, ...]
+    adult_writer: tuple[str, ...]
+    note: str
+    short_message_words: int = 7
+    window: int = 30
+    media_frames: tuple[str, ...] = ()
+    right_now: tuple[str, ...] = ()
+    subject_events: tuple[str, ...] = ()
+    event_window: int = 6
+
+    def family(self, family_id: str) -> Family | None:
+        return next((f for f in self.families if f.id == family_id), None)
+
+
+# --- what the recogniser found ----------------------------------------------------------
+
+
+class Verdict(enum.StrEnum):
+    NONE = "none"
+    WEAK = "weak"
+    SUBJECT = "subject"
+    CRISIS = "crisis"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One signal found: in which family, what kind, the pattern, and the words it matched."""
+
+    family: str
+    kind: str  # strong | together | subject | weak | short
+    pattern: str
+    words: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    verdict: Verdict
+    families: tuple[Family, ...] = ()  # most urgent first: the crisis families, then the subject ones
+    signals: tuple[Signal, ...] = ()
+    own_situation: bool = False
+    framed: bool = False
+    adult: bool = False
+    media: bool = False
+    urgent: bool = False
+    rewrites: tuple[Rewrite, ...] = field(default=(), compare=False)
+
+    @property
+    def sensitive(self) -> bool:
+        """Whether the text must stay out of storage: any signal at all."""
+        return self.verdict is not Verdict.NONE
+
+    @property
+    def family(self) -> Family | None:
+        return self.families[0] if self.families else None
+
+
+NOTHING = Assessment(Verdict.NONE)
+
+# --- recognising -------------------------------------------------------------------------
+
+_STRONG, _SUBJECT, _WEAK, _CONTEXT, _FRAME, _OWN, _ADULT = (
+    "strong",
+    "subject",
+    "weak",
+    "context",
+    "frame",
+    "own",
+    "adult",
+)
+_MEDIA, _NOW, _EVENT = "media", "now", "event"
+
+
+@dataclass(frozen=True, slots=True)
+class _Tag:
+    role: str
+    family: int = -1
+    group: str = ""
+
+
+class Recogniser:
+    """One compiled index over every pattern of `crisis.yaml`; build once per knowledge version."""
+
+    def __init__(self, crisis: Crisis, lexicon: Lexicon = EMPTY, real_words: Container[str] = frozenset()) -> None:
+        self.crisis = crisis
+        self.lexicon = lexicon
+        signals: list[tuple[str, _Tag]] = []  # the families' own patterns
+        modifiers: list[tuple[str, _Tag]] = []  # who writes, about what, and when
+
+        def add(into: list[tuple[str, _Tag]], items: Sequence[str], tag: _Tag) -> None:
+            into.extend((item, tag) for item in items)
+
+        add(modifiers, crisis.subject_frames, _Tag(_FRAME))
+        add(modifiers, crisis.own_situation, _Tag(_OWN))
+        add(modifiers, crisis.adult_writer, _Tag(_ADULT))
+        add(modifiers, crisis.media_frames, _Tag(_MEDIA))
+        add(modifiers, crisis.right_now, _Tag(_NOW))
+        add(modifiers, crisis.subject_events, _Tag(_EVENT))
+        for index, family in enumerate(crisis.families):
+            add(signals, family.strong, _Tag(_STRONG, index))
+            add(signals, family.subjects, _Tag(_SUBJECT, index))
+            for name, items in family.weak.items():
+                add(signals, items, _Tag(_WEAK, index, name))
+            for name, items in family.context.items():
+                add(signals, items, _Tag(_CONTEXT, index, name))
+
+        def rewrite(words: Sequence[str]) -> list[str]:
+            return lexicon.apply(words)[0]
+
+        # One index over both; a message is looked up once. Most messages hold no family signal
+        # at all: then the modifiers are never searched.
+        everything = [*signals, *modifiers]
+        self._patterns = PatternSet([p for p, _t in everything], crisis.groups, real_words, rewrite=rewrite)
+        self._tags = tuple(t for _p, t in everything)
+        self._signal_range = range(len(signals))
+        self._modifier_range = range(len(signals), len(everything))
+        # Everyday expressions are matched exactly: 'kills me' must not also cover 'kill me'.
+        self._exceptions = PatternSet(crisis.not_crisis, crisis.groups, rewrite=rewrite, tolerant=False)
+
+    def tokens(self, text: str) -> tuple[list[str], list[Rewrite]]:
+        """The message as the recogniser reads it: standard Dutch words, sentences apart."""
+        return self.lexicon.apply(sentence_words(text))
+
+    def assess(self, text: str) -> Assessment:
+        tokens, rewrites = self.tokens(text)
+        if not tokens:
+            return NOTHING
+        scan = self._patterns.scan(tokens)
+        found = self._patterns.find(scan, only=self._signal_range)
+        if not found:
+            return NOTHING
+        blocked = self._exceptions.find(tokens)
+        live = [f for f in found if not _overlaps(f, blocked)]
+        if not live:
+            return NOTHING
+        tag = self._tags
+        context = [f for f in self._patterns.find(scan, only=self._modifier_range) if not _overlaps(f, blocked)]
+        roles = {tag[f.pattern].role for f in context}
+        framed, own, adult = _FRAME in roles, _OWN in roles, _ADULT in roles
+        media, urgent = _MEDIA in roles, _NOW in roles
+        events = [f for f in context if tag[f.pattern].role == _EVENT]
+        n_words = sum(1 for t in tokens if t != BREAK)
+        # (strength, how specific, family index): strong signals first, then the rule with the most groups.
+        crisis_families: list[tuple[int, int, int]] = []
+        subject_families: list[tuple[int, int, int]] = []
+        signals: list[Signal] = []
+        any_weak = False
+        by_family: dict[int, list[Found]] = {}
+        for f in live:
+            by_family.setdefault(tag[f.pattern].family, []).append(f)
+        for index, family in enumerate(self.crisis.families):
+            mine = by_family.get(index)
+            if not mine:
+                continue
+            strong = [f for f in mine if tag[f.pattern].role == _STRONG]
+            subjects = [f for f in mine if tag[f.pattern].role == _SUBJECT]
+            groups: dict[str, list[Found]] = {}
+            for f in mine:
+                if tag[f.pattern].role in {_WEAK, _CONTEXT}:
+                    groups.setdefault(tag[f.pattern].group, []).append(f)
+            weak_groups = [g for g in groups if g in family.weak]
+            any_weak = any_weak or bool(weak_groups)
+            rules = [rule for rule in family.together if _combined(rule, groups, self.crisis.window)]
+            short = n_words <= self.crisis.short_message_words and any(g in groups for g in family.alone_when_short)
+            for f in strong:
+                signals.append(self._signal(family, "strong", f, tokens))
+            for rule in rules:
+                shown = " + ".join(rule)
+                words_found = " / ".join(_words(tokens, groups[g][0]) for g in dict.fromkeys(rule))
+                signals.append(Signal(family.id, "together", shown, words_found))
+            if short:
+                group = next(g for g in family.alone_when_short if g in groups)
+                signals.append(Signal(family.id, "short", group, _words(tokens, groups[group][0])))
+            for f in subjects:
+                signals.append(self._signal(family, "subject", f, tokens))
+            if not (strong or rules or short or subjects):
+                for name in weak_groups:
+                    signals.append(Signal(family.id, "weak", name, _words(tokens, groups[name][0])))
+            hard = bool(strong or rules or short)
+            # A film, a lesson or a policy question is about a subject, unless it is happening now;
+            # a question framed as general ("hoe herken je") counts only with someone's own situation.
+            situation = hard and urgent if media else hard and (own or urgent or not framed)
+            # A subject word alone ("loverboy") is a topic; it is a situation when something is
+            # happening to someone: an event word close by ("heeft", "wordt") in a message about
+            # the writer's own people, or a bare one- to three-word message.
+            if subjects and not (framed or media):
+                near = any(_close(s, e, self.crisis.event_window) for s in subjects for e in events)
+                situation = situation or (near and (own or urgent)) or n_words <= 3
+            strength = 3 if strong else 2 if rules or short else 1
+            specific = max((len(rule) for rule in rules), default=0) + len(strong)
+            if situation:
+                crisis_families.append((strength, specific, index))
+            elif hard or subjects:
+                subject_families.append((strength, specific, index))
+        ordered = [self.crisis.families[i] for *_rank, i in sorted(crisis_families, key=_urgency)]
+        ordered += [self.crisis.families[i] for *_rank, i in sorted(subject_families, key=_urgency)]
+        if crisis_families:
+            verdict = Verdict.CRISIS
+        elif subject_families:
+            verdict = Verdict.SUBJECT
+        elif any_weak:
+            verdict = Verdict.WEAK
+        else:
+            verdict = Verdict.NONE
+        return Assessment(verdict, tuple(ordered), tuple(signals), own, framed, adult, media, urgent, tuple(rewrites))
+
+    def _signal(self, family: Family, kind: str, found: Found, tokens: Sequence[str]) -> Signal:
+        return Signal(family.id, kind, self._patterns.sources[found.pattern], _words(tokens, found))
+
+    def lines_for(self, assessment: Assessment) -> tuple[HelpLine, ...]:
+        """The help lines for a crisis reply: per family in order, the young people's lines last."""
+        ids: list[str] = []
+        crisis_families = [f for f in assessment.families if assessment.verdict is Verdict.CRISIS]
+        for family in crisis_families:
+            ids.extend(family.lines)
+        if not assessment.adult:
+            for family in crisis_families:
+                ids.extend(family.young_lines)
+        return tuple(self.crisis.lines[i] for i in dict.fromkeys(ids) if i in self.crisis.lines)
+
+
+def _words(tokens: Sequence[str], found: Found) -> str:
+    return " … ".join(" ".join(t for t in tokens[s.start : s.end + 1] if t != BREAK) for s in found.spans)
+
+
+def _urgency(rank: tuple[int, int, int]) -> tuple[int, int, int]:
+    strength, specific, index = rank
+    return (-strength, -specific, index)
+
+
+def _close(a: Found, b: Found, window: int) -> bool:
+    return abs(a.start - b.start) <= window or abs(a.end - b.end) <= window
+
+
+def _overlaps(found: Found, blocked: Sequence[Found]) -> bool:
+    return any(
+        span.start <= other.end and other.start <= span.end
+        for span in found.spans
+        for b in blocked
+        for other in b.spans
+    )
+
+
+def _combined(rule: Sequence[str], groups: Mapping[str, list[Found]], window: int) -> bool:
+    """Whether every group of a rule was found, in different places, all within `window` words."""
+    if any(name not in groups for name in rule):
+        return False
+    return closest([[_extent(f) for f in groups[name]] for name in rule], window) is not None
+
+
+def _extent(found: Found) -> Span:
+    return Span(found.start, found.end)
+
+
+# --- loading crisis.yaml -------------------------------------------------------------------
+
+CRISIS_FIELDS = (
+    Field("lines", "mapping"),
+    Field("note", "text"),
+    Field("short_message_words", "integer", example="7"),
+    Field("window", "integer", example="30"),
+    Field("groups", "mapping", required=False),
+    Field("not_crisis", "text_list", required=False),
+    Field("subject_frames", "text_list"),
+    Field("own_situation", "text_list"),
+    Field("adult_writer", "text_list", required=False),
+    Field("media_frames", "text_list", required=False),
+    Field("right_now", "text_list", required=False),
+    Field("subject_events", "text_list", required=False),
+    Field("event_window", "integer", required=False, example="6"),
+    Field("families", "list"),
+)
+LINE_FIELDS = (
+    Field("name", "text", example="Veilig Thuis"),
+    Field("number", "text", example='"0800-2000"'),
+    Field("when", "text", example="gratis, dag en nacht"),
+)
+FAMILY_FIELDS = (
+    Field("id", "text", example="zelfdoding"),
+    Field("name", "text", example="Zelfmoordgedachten en zelfbeschadiging"),
+    Field("lines", "text_list", example='["113", "112"]'),
+    Field("young_lines", "text_list", required=False, example="[kindertelefoon]"),
+    Field("message", "text"),
+    Field("reminder", "text"),
+    Field("safety_line", "text"),
+    Field("strong", "text_list"),
+    Field("subjects", "text_list", required=False),
+    Field("weak", "mapping", required=False),
+    Field("context", "mapping", required=False),
+    Field("together", "list", required=False, example="[[afscheid, sorry]]"),
+    Field("alone_when_short", "text_list", required=False, example="[wanhoop]"),
+)
+
+
+def load_crisis(
+    doc: YamlDoc | None, problems: list[Problem], reflow: Callable[[str], str] | None = None
+) -> Crisis | None:
+    """Check `crisis.yaml` and build its data; every problem with its line, in plain Dutch.
+
+    `reflow` tidies the texts people read (the knowledge loader passes its own).
+    """
+    if doc is None:
+        return None
+    tidy = reflow or (lambda text: " ".join(text.split()))
+    top = check_mapping(doc, (), CRISIS_FIELDS, None, problems, what="het crisisbestand")
+    before = len(problems)
+    lines = _load_lines(doc, top, problems)
+    groups = _load_groups(doc, top, problems)
+    for key in (
+        "not_crisis",
+        "subject_frames",
+        "own_situation",
+        "adult_writer",
+        "media_frames",
+        "right_now",
+        "subject_events",
+    ):
+        _check_patterns(doc, (key,), top.get(key) or [], groups, problems, key)
+    families: list[Family] = []
+    seen_ids: dict[str, int] = {}
+    for index, _raw in enumerate(top.get("families") or []):
+        family = _load_family(doc, index, lines, groups, seen_ids, problems, tidy)
+        if family is not None:
+            families.append(family)
+    for key in ("short_message_words", "window", "event_window"):
+        value = top.get(key)
+        if isinstance(value, int) and value < 1:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line((key,)),
+                    f"'{key}' is {value}; dat moet 1 of meer zijn.",
+                    f"Zet een heel getal van 1 of meer achter '{key}:'.",
+                    key,
+                )
+            )
+    if len(problems) > before or len(top) < sum(f.required for f in CRISIS_FIELDS) or not families:
+        return None
+    return Crisis(
+        lines=lines,
+        families=tuple(families),
+        groups=groups,
+        not_crisis=tuple(top.get("not_crisis") or ()),
+        subject_frames=tuple(top["subject_frames"]),
+        own_situation=tuple(top["own_situation"]),
+        adult_writer=tuple(top.get("adult_writer") or ()),
+        note=tidy(top["note"]),
+        short_message_words=int(top["short_message_words"]),
+        window=int(top["window"]),
+        media_frames=tuple(top.get("media_frames") or ()),
+        right_now=tuple(top.get("right_now") or ()),
+        subject_events=tuple(top.get("subject_events") or ()),
+        event_window=int(top.get("event_window") or 6),
+    )
+
+
+def _load_lines(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> dict[str, HelpLine]:
+    lines: dict[str, HelpLine] = {}
+    raw = top.get("lines") or {}
+    if "lines" in top and not raw:
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("lines",)),
+                "er staan geen hulplijnen in het bestand.",
+                "Zet 112, 113 Zelfmoordpreventie, Veilig Thuis en De Kindertelefoon terug uit de repository.",
+                "lines",
+            )
+        )
+    for line_id in raw:
+        values = check_mapping(
+            doc, ("lines", str(line_id)), LINE_FIELDS, f"lines → {line_id}", problems, "een hulplijn"
+        )
+        if len(values) == len(LINE_FIELDS):
+            lines[str(line_id)] = HelpLine(
+                str(line_id), values["name"].strip(), values["number"].strip(), " ".join(values["when"].split())
+            )
+    return lines
+
+
+def _load_groups(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+    groups: dict[str, tuple[str, ...]] = {}
+    for name, members in (top.get("groups") or {}).items():
+        at = f"groups → {name}"
+        if not isinstance(members, list) or not all(isinstance(m, (str, int)) for m in members):
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line(("groups", str(name))),
+                    f"de woordgroep '{name}' moet een lijst van woorden zijn.",
+                    f"Schrijf hem als: {name}: [woord, ander woord, nog een woord]",
+                    at,
+                )
+            )
+            continue
+        groups[str(name)] = tuple(str(m) for m in members)
+    for name, members in groups.items():
+        for position, member in enumerate(members):
+            if "<" in member:
+                problems.append(
+                    error(
+                        doc.file,
+                        doc.line(("groups", name, position)),
+                        f"'{member}' in de woordgroep '{name}' verwijst naar een andere woordgroep.",
+                        "Schrijf in een woordgroep alleen gewone woorden (eventueel met * of |).",
+                        f"groups → {name}",
+                    )
+                )
+                continue
+            try:
+                _CHECKER.validate(member)
+            except PatternError as exc:
+                problems.append(
+                    error(doc.file, doc.line(("groups", name, position)), _dutch(exc), _HOW_TO, f"groups → {name}")
+                )
+    return groups
+
+
+def _load_family(
+    doc: YamlDoc,
+    index: int,
+    lines: Mapping[str, HelpLine],
+    groups: Mapping[str, tuple[str, ...]],
+    seen_ids: dict[str, int],
+    problems: list[Problem],
+    tidy: Callable[[str], str],
+) -> Family | None:
+    path = ("families", index)
+    raw = doc.data["families"][index] if isinstance(doc.data, dict) else None
+    label = (
+        f"families → {raw['id']}"
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str)
+        else f"families → {index + 1}"
+    )
+    before = len(problems)
+    values = check_mapping(doc, path, FAMILY_FIELDS, label, problems, what="een familie")
+    family_id = str(values.get("id", "")).strip()
+    if family_id in seen_ids:
+        problems.append(
+            error(
+                doc.file,
+                doc.line((*path, "id")),
+                f"de familie '{family_id}' staat twee keer in het bestand (ook op regel {seen_ids[family_id]}).",
+                "Geef elke familie een eigen id, of voeg de twee samen.",
+                label,
+            )
+        )
+    seen_ids[family_id] = doc.line((*path, "id")) or 0
+    for key in ("lines", "young_lines"):
+        for position, line_id in enumerate(values.get(key) or []):
+            if line_id not in lines:
+                guess = nearest(str(line_id), list(lines))
+                problems.append(
+                    error(
+                        doc.file,
+                        doc.line((*path, key, position)),
+                        f"'{line_id}' is geen hulplijn uit 'lines'.",
+                        (f"Bedoel je '{guess}'? " if guess else "") + "Gebruik een van: " + ", ".join(lines) + ".",
+                        label,
+                    )
+                )
+    named: dict[str, dict[str, tuple[str, ...]]] = {"weak": {}, "context": {}}
+    for key in ("weak", "context"):
+        for name, items in (values.get(key) or {}).items():
+            wrong = None
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                wrong = (
+                    f"de groep '{name}' moet een lijst van signalen zijn.",
+                    "Zet elk signaal op een eigen regel die begint met '- '.",
+                )
+            elif str(name) in named["weak"] or str(name) in named["context"]:
+                wrong = (
+                    f"de groep '{name}' staat zowel onder 'weak' als onder 'context'.",
+                    "Geef de groep één plek: 'weak' voor signalen, 'context' voor personen, plekken en middelen.",
+                )
+            if wrong is not None:
+                problems.append(error(doc.file, doc.line((*path, key, str(name))), *wrong, label))
+                continue
+            named[key][str(name)] = tuple(items)
+            _check_patterns(doc, (*path, key, str(name)), items, groups, problems, label)
+    for key in ("strong", "subjects"):
+        _check_patterns(doc, (*path, key), values.get(key) or [], groups, problems, label)
+    together = _load_together(doc, path, values.get("together") or [], named, problems, label)
+    all_names = [*named["weak"], *named["context"]]
+    for position, name in enumerate(values.get("alone_when_short") or []):
+        if name not in all_names:
+            problems.append(_unknown_group(doc, (*path, "alone_when_short", position), name, all_names, label))
+    if len(problems) > before or not {f.name for f in FAMILY_FIELDS if f.required} <= set(values):
+        return None
+    return Family(
+        id=family_id,
+        name=values["name"].strip(),
+        lines=tuple(values["lines"]),
+        young_lines=tuple(values.get("young_lines") or ()),
+        message=tidy(values["message"]),
+        reminder=tidy(values["reminder"]),
+        safety_line=tidy(values["safety_line"]),
+        strong=tuple(values["strong"]),
+        subjects=tuple(values.get("subjects") or ()),
+        weak=named["weak"],
+        context=named["context"],
+        together=together,
+        alone_when_short=tuple(values.get("alone_when_short") or ()),
+    )
+
+
+def _load_together(
+    doc: YamlDoc,
+    path: tuple[str | int, ...],
+    rules: list[Any],
+    named: Mapping[str, Mapping[str, tuple[str, ...]]],
+    problems: list[Problem],
+    label: str,
+) -> tuple[tuple[str, ...], ...]:
+    names = [*named["weak"], *named["context"]]
+    out = []
+    for position, rule in enumerate(rules):
+        where = (*path, "together", position)
+        if not isinstance(rule, list) or len(rule) < 2 or not all(isinstance(n, str) for n in rule):
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line(where),
+                    "een regel onder 'together' moet twee of meer groepsnamen noemen.",
+                    "Schrijf hem als: - [afscheid, sorry]",
+                    label,
+                )
+            )
+            continue
+        missing = [n for n in rule if n not in names]
+        for name in missing:
+            problems.append(_unknown_group(doc, where, name, names, label))
+        if not missing:
+            out.append(tuple(rule))
+    return tuple(out)
+
+
+def _unknown_group(doc: YamlDoc, where: tuple[str | int, ...], name: str, names: list[str], label: str) -> Problem:
+    guess = nearest(str(name), names)
+    return error(
+        doc.file,
+        doc.line(where),
+        f"'{name}' is geen groep van deze familie.",
+        (f"Bedoel je '{guess}'? " if guess else "")
+        + ("De groepen zijn: " + ", ".join(names) + "." if names else "Maak eerst een groep onder 'weak'."),
+        label,
+    )
+
+
+_HOW_TO = (
+    "Schrijf woorden met spaties ertussen; * achter een woord voor alle woorden die zo beginnen; "
+    "a|b voor een van beide; <groep> voor een woordgroep; ' + ' tussen delen die in elke volgorde mogen."
+)
+
+
+def _check_patterns(
+    doc: YamlDoc,
+    path: tuple[str | int, ...],
+    items: Sequence[Any],
+    groups: Mapping[str, tuple[str, ...]],
+    problems: list[Problem],
+    label: str,
+) -> None:
+    checker = _checker(groups)
+    for position, item in enumerate(items):
+        if not isinstance(item, str):
+            continue  # reported by check_mapping as not text
+        try:
+            checker.validate(item)
+        except PatternError as exc:
+            problems.append(error(doc.file, doc.line((*path, position)), _dutch(exc), _HOW_TO, label))
+
+
+_CHECKER = PatternSet([])
+_CHECKERS: dict[int, PatternSet] = {}
+
+
+def _checker(groups: Mapping[str, tuple[str, ...]]) -> PatternSet:
+    """One pattern compiler per set of word groups (checking compiles, it does not index)."""
+    key = id(groups)
+    if key not in _CHECKERS:
+        _CHECKERS.clear()
+        _CHECKERS[key] = PatternSet([], groups)
+    return _CHECKERS[key]
+
+
+def _dutch(exc: PatternError) -> str:
+    return f"het signaal kan niet gelezen worden: {exc}."
