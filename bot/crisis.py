@@ -65,6 +65,7 @@ class Family:
     context: Mapping[str, tuple[str, ...]]
     together: tuple[tuple[str, ...], ...]
     alone_when_short: tuple[str, ...]
+    weights: Mapping[str, float] = field(default_factory=dict)  # a group's own weight instead of the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,14 @@ class Crisis:
     right_now: tuple[str, ...] = ()
     subject_events: tuple[str, ...] = ()
     event_window: int = 6
+    boosters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fear, help, secrecy ...: any family
+    resolved: tuple[str, ...] = ()  # it is over ('gaat nu goed', 'is voorbij'): not a crisis
+    past: tuple[str, ...] = ()  # it happened before ('vorig jaar'): a crisis only if it is back now
+    joking: tuple[str, ...] = ()  # 'haha', 'lol': weak signals are not taken as a crisis
+    weak_weight: float = 0.5
+    context_weight: float = 0.25
+    booster_weight: float = 0.25
+    threshold: float = 1.0
 
     def family(self, family_id: str) -> Family | None:
         return next((f for f in self.families if f.id == family_id), None)
@@ -118,6 +127,9 @@ class Assessment:
     adult: bool = False
     media: bool = False
     urgent: bool = False
+    resolved: bool = False
+    past: bool = False
+    joking: bool = False
     rewrites: tuple[Rewrite, ...] = field(default=(), compare=False)
 
     @property
@@ -143,7 +155,7 @@ _STRONG, _SUBJECT, _WEAK, _CONTEXT, _FRAME, _OWN, _ADULT = (
     "own",
     "adult",
 )
-_MEDIA, _NOW, _EVENT = "media", "now", "event"
+_MEDIA, _NOW, _EVENT, _BOOST, _OVER, _PAST, _JOKE = "media", "now", "event", "boost", "over", "past", "joke"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +183,11 @@ class Recogniser:
         add(modifiers, crisis.media_frames, _Tag(_MEDIA))
         add(modifiers, crisis.right_now, _Tag(_NOW))
         add(modifiers, crisis.subject_events, _Tag(_EVENT))
+        add(modifiers, crisis.resolved, _Tag(_OVER))
+        add(modifiers, crisis.past, _Tag(_PAST))
+        add(modifiers, crisis.joking, _Tag(_JOKE))
+        for name, items in crisis.boosters.items():
+            add(modifiers, items, _Tag(_BOOST, -1, name))
         for index, family in enumerate(crisis.families):
             add(signals, family.strong, _Tag(_STRONG, index))
             add(signals, family.subjects, _Tag(_SUBJECT, index))
@@ -213,7 +230,12 @@ class Recogniser:
         roles = {tag[f.pattern].role for f in context}
         framed, own, adult = _FRAME in roles, _OWN in roles, _ADULT in roles
         media, urgent = _MEDIA in roles, _NOW in roles
+        resolved, past, joking = _OVER in roles, _PAST in roles, _JOKE in roles
         events = [f for f in context if tag[f.pattern].role == _EVENT]
+        boosts: dict[str, list[Found]] = {}
+        for f in context:
+            if tag[f.pattern].role == _BOOST:
+                boosts.setdefault(tag[f.pattern].group, []).append(f)
         n_words = sum(1 for t in tokens if t != BREAK)
         # (strength, how specific, family index): strong signals first, then the rule with the most groups.
         crisis_families: list[tuple[int, int, int]] = []
@@ -236,6 +258,7 @@ class Recogniser:
             weak_groups = [g for g in groups if g in family.weak]
             any_weak = any_weak or bool(weak_groups)
             rules = [rule for rule in family.together if _combined(rule, groups, self.crisis.window)]
+            evidence = self._evidence(family, groups, boosts)
             short = n_words <= self.crisis.short_message_words and any(g in groups for g in family.alone_when_short)
             for f in strong:
                 signals.append(self._signal(family, "strong", f, tokens))
@@ -248,21 +271,41 @@ class Recogniser:
                 signals.append(Signal(family.id, "short", group, _words(tokens, groups[group][0])))
             for f in subjects:
                 signals.append(self._signal(family, "subject", f, tokens))
-            if not (strong or rules or short or subjects):
+            if evidence is not None and not (strong or rules):
+                score, parts = evidence
+                shown = " + ".join(name for name, _f in parts)
+                words_found = " / ".join(_words(tokens, f) for _name, f in parts)
+                signals.append(Signal(family.id, "evidence", f"{shown} (score {score:g})", words_found))
+            if not (strong or rules or short or subjects or evidence):
                 for name in weak_groups:
                     signals.append(Signal(family.id, "weak", name, _words(tokens, groups[name][0])))
-            hard = bool(strong or rules or short)
+            # In a joke ("haha") weak signals that add up never count, strong ones only with fear or a plea.
+            pleading = bool({"angst", "hulp"} & set(boosts))
+            hard = bool(
+                (strong and (pleading or not joking)) or rules or short or (evidence is not None and not joking)
+            )
             # A film, a lesson or a policy question is about a subject, unless it is happening now;
-            # a question framed as general ("hoe herken je") counts only with someone's own situation.
-            situation = hard and urgent if media else hard and (own or urgent or not framed)
+            # a question framed as general ("hoe herken je") counts only with someone's own situation;
+            # something that is over ("het gaat nu goed") never; something from before ("vorig
+            # jaar") only when it is back now.
+            if media:
+                situation = hard and urgent
+            elif resolved:
+                situation = False
+            elif past:
+                situation = hard and urgent and not framed
+            else:
+                situation = hard and (own or urgent or not framed)
             # A subject word alone ("loverboy") is a topic; it is a situation when something is
             # happening to someone: an event word close by ("heeft", "wordt") in a message about
             # the writer's own people, or a bare one- to three-word message.
-            if subjects and not (framed or media):
+            if subjects and not (framed or media or resolved or joking):
                 near = any(_close(s, e, self.crisis.event_window) for s in subjects for e in events)
                 situation = situation or (near and (own or urgent)) or n_words <= 3
-            strength = 3 if strong else 2 if rules or short else 1
+            strength = 3 if strong else 2 if rules or short or evidence else 1
             specific = max((len(rule) for rule in rules), default=0) + len(strong)
+            if evidence is not None:
+                specific = max(specific, round(evidence[0] * 4))
             if situation:
                 crisis_families.append((strength, specific, index))
             elif hard or subjects:
@@ -277,7 +320,56 @@ class Recogniser:
             verdict = Verdict.WEAK
         else:
             verdict = Verdict.NONE
-        return Assessment(verdict, tuple(ordered), tuple(signals), own, framed, adult, media, urgent, tuple(rewrites))
+        return Assessment(
+            verdict,
+            tuple(ordered),
+            tuple(signals),
+            own,
+            framed,
+            adult,
+            media,
+            urgent,
+            resolved,
+            past,
+            joking,
+            tuple(rewrites),
+        )
+
+    def _evidence(
+        self, family: Family, groups: Mapping[str, list[Found]], boosts: Mapping[str, list[Found]]
+    ) -> tuple[float, list[tuple[str, Found]]] | None:
+        """Weak signals and their context adding up near one another: (score, what counted) or None.
+
+        Around each weak signal, every other group of the family within `window` words counts
+        once, by its weight (weak and context defaults from crisis.yaml), plus at most one
+        booster (fear, a plea for help, secrecy ...). A score from `threshold` on is a crisis.
+        """
+        crisis = self.crisis
+        best: tuple[float, list[tuple[str, Found]]] | None = None
+        for anchor_name in (g for g in groups if g in family.weak):
+            for anchor in groups[anchor_name]:
+                parts: list[tuple[str, Found]] = [(anchor_name, anchor)]
+                score = family.weights.get(anchor_name, crisis.weak_weight)
+                for name, places in groups.items():
+                    if name == anchor_name:
+                        continue
+                    near = next((f for f in places if _close(f, anchor, crisis.window)), None)
+                    if near is not None:
+                        default = crisis.weak_weight if name in family.weak else crisis.context_weight
+                        score += family.weights.get(name, default)
+                        parts.append((name, near))
+                booster = next(
+                    ((name, f) for name, places in boosts.items() for f in places if _close(f, anchor, crisis.window)),
+                    None,
+                )
+                if booster is not None:
+                    score += crisis.booster_weight
+                    parts.append(booster)
+                if best is None or score > best[0]:
+                    best = (score, parts)
+        if best is None or best[0] < crisis.threshold - 1e-9:
+            return None
+        return best
 
     def _signal(self, family: Family, kind: str, found: Found, tokens: Sequence[str]) -> Signal:
         return Signal(family.id, kind, self._patterns.sources[found.pattern], _words(tokens, found))
@@ -343,6 +435,14 @@ CRISIS_FIELDS = (
     Field("right_now", "text_list", required=False),
     Field("subject_events", "text_list", required=False),
     Field("event_window", "integer", required=False, example="6"),
+    Field("boosters", "mapping", required=False),
+    Field("resolved", "text_list", required=False),
+    Field("past", "text_list", required=False),
+    Field("joking", "text_list", required=False),
+    Field("weak_weight", "number", required=False, example="0.5"),
+    Field("context_weight", "number", required=False, example="0.25"),
+    Field("booster_weight", "number", required=False, example="0.25"),
+    Field("threshold", "number", required=False, example="1"),
     Field("families", "list"),
 )
 LINE_FIELDS = (
@@ -364,6 +464,7 @@ FAMILY_FIELDS = (
     Field("context", "mapping", required=False),
     Field("together", "list", required=False, example="[[afscheid, sorry]]"),
     Field("alone_when_short", "text_list", required=False, example="[wanhoop]"),
+    Field("weights", "mapping", required=False, example="{wanhoop: 0.75}"),
 )
 
 
@@ -381,16 +482,21 @@ def load_crisis(
     before = len(problems)
     lines = _load_lines(doc, top, problems)
     groups = _load_groups(doc, top, problems)
-    for key in (
-        "not_crisis",
-        "subject_frames",
-        "own_situation",
-        "adult_writer",
-        "media_frames",
-        "right_now",
-        "subject_events",
-    ):
+    for key in PATTERN_LISTS:
         _check_patterns(doc, (key,), top.get(key) or [], groups, problems, key)
+    boosters = _load_named(doc, ("boosters",), top.get("boosters") or {}, groups, problems, "boosters")
+    for key in ("weak_weight", "context_weight", "booster_weight", "threshold"):
+        value = top.get(key)
+        if value is not None and not 0 <= value <= MAX_WEIGHT:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line((key,)),
+                    f"'{key}' is {value:g}; dat moet tussen 0 en {MAX_WEIGHT:g} liggen.",
+                    f"Zet een getal van 0 tot en met {MAX_WEIGHT:g} achter '{key}:', bijvoorbeeld 0.5.",
+                    key,
+                )
+            )
     families: list[Family] = []
     seen_ids: dict[str, int] = {}
     for index, _raw in enumerate(top.get("families") or []):
@@ -426,6 +532,14 @@ def load_crisis(
         right_now=tuple(top.get("right_now") or ()),
         subject_events=tuple(top.get("subject_events") or ()),
         event_window=int(top.get("event_window") or 6),
+        boosters=boosters,
+        resolved=tuple(top.get("resolved") or ()),
+        past=tuple(top.get("past") or ()),
+        joking=tuple(top.get("joking") or ()),
+        weak_weight=float(top.get("weak_weight", 0.5)),
+        context_weight=float(top.get("context_weight", 0.25)),
+        booster_weight=float(top.get("booster_weight", 0.25)),
+        threshold=float(top.get("threshold", 1.0)),
     )
 
 
@@ -534,25 +648,10 @@ def _load_family(
                         label,
                     )
                 )
-    named: dict[str, dict[str, tuple[str, ...]]] = {"weak": {}, "context": {}}
+    named: dict[str, dict[str, tuple[str, ...]]] = {}
     for key in ("weak", "context"):
-        for name, items in (values.get(key) or {}).items():
-            wrong = None
-            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                wrong = (
-                    f"de groep '{name}' moet een lijst van signalen zijn.",
-                    "Zet elk signaal op een eigen regel die begint met '- '.",
-                )
-            elif str(name) in named["weak"] or str(name) in named["context"]:
-                wrong = (
-                    f"de groep '{name}' staat zowel onder 'weak' als onder 'context'.",
-                    "Geef de groep één plek: 'weak' voor signalen, 'context' voor personen, plekken en middelen.",
-                )
-            if wrong is not None:
-                problems.append(error(doc.file, doc.line((*path, key, str(name))), *wrong, label))
-                continue
-            named[key][str(name)] = tuple(items)
-            _check_patterns(doc, (*path, key, str(name)), items, groups, problems, label)
+        taken = {n for names in named.values() for n in names}
+        named[key] = _load_named(doc, (*path, key), values.get(key) or {}, groups, problems, label, taken)
     for key in ("strong", "subjects"):
         _check_patterns(doc, (*path, key), values.get(key) or [], groups, problems, label)
     together = _load_together(doc, path, values.get("together") or [], named, problems, label)
@@ -560,6 +659,22 @@ def _load_family(
     for position, name in enumerate(values.get("alone_when_short") or []):
         if name not in all_names:
             problems.append(_unknown_group(doc, (*path, "alone_when_short", position), name, all_names, label))
+    weights: dict[str, float] = {}
+    for name, weight in (values.get("weights") or {}).items():
+        if str(name) not in all_names:
+            problems.append(_unknown_group(doc, (*path, "weights", str(name)), str(name), all_names, label))
+        elif isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= MAX_WEIGHT:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line((*path, "weights", str(name))),
+                    f"het gewicht van '{name}' moet een getal van 0 tot en met {MAX_WEIGHT:g} zijn.",
+                    f"Schrijf het als: {name}: 0.5",
+                    label,
+                )
+            )
+        else:
+            weights[str(name)] = float(weight)
     if len(problems) > before or not {f.name for f in FAMILY_FIELDS if f.required} <= set(values):
         return None
     return Family(
@@ -576,7 +691,39 @@ def _load_family(
         context=named["context"],
         together=together,
         alone_when_short=tuple(values.get("alone_when_short") or ()),
+        weights=weights,
     )
+
+
+def _load_named(
+    doc: YamlDoc,
+    path: tuple[str | int, ...],
+    raw: Mapping[Any, Any],
+    groups: Mapping[str, tuple[str, ...]],
+    problems: list[Problem],
+    label: str,
+    taken: Container[str] = frozenset(),
+) -> dict[str, tuple[str, ...]]:
+    """Named lists of signals ('weak', 'context', 'boosters'), each signal checked."""
+    named: dict[str, tuple[str, ...]] = {}
+    for name, items in raw.items():
+        wrong = None
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            wrong = (
+                f"de groep '{name}' moet een lijst van signalen zijn.",
+                "Zet elk signaal op een eigen regel die begint met '- '.",
+            )
+        elif str(name) in taken:
+            wrong = (
+                f"de groep '{name}' staat zowel onder 'weak' als onder 'context'.",
+                "Geef de groep één plek: 'weak' voor signalen, 'context' voor personen, plekken en middelen.",
+            )
+        if wrong is not None:
+            problems.append(error(doc.file, doc.line((*path, str(name))), *wrong, label))
+            continue
+        named[str(name)] = tuple(items)
+        _check_patterns(doc, (*path, str(name)), items, groups, problems, label)
+    return named
 
 
 def _load_together(
@@ -621,6 +768,20 @@ def _unknown_group(doc: YamlDoc, where: tuple[str | int, ...], name: str, names:
         label,
     )
 
+
+PATTERN_LISTS = (
+    "not_crisis",
+    "subject_frames",
+    "own_situation",
+    "adult_writer",
+    "media_frames",
+    "right_now",
+    "subject_events",
+    "resolved",
+    "past",
+    "joking",
+)
+MAX_WEIGHT = 10.0
 
 _HOW_TO = (
     "Schrijf woorden met spaties ertussen; * achter een woord voor alle woorden die zo beginnen; "

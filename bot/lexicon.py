@@ -27,9 +27,11 @@ from .yamlsource import YamlDoc
 
 logger = logging.getLogger(__name__)
 
-# Laughing emoji say "this is a joke" as clearly as 'haha' does; everything else that is not a
-# letter or digit is dropped by `comparable`.
-_LAUGHING = re.compile("[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639\U0001f480]")
+# Laughing, eye-rolling and grimacing emoji say "this is a joke" as clearly as 'haha' does;
+# everything else that is not a letter or digit is dropped by `comparable`.
+_LAUGHING = re.compile(
+    "[\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639\U0001f480\U0001f644\U0001f62c\U0001f92a\U0001f61c\U0001f61d\U0001f485]"
+)
 
 
 def words(text: str) -> list[str]:
