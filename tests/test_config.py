@@ -432,7 +432,8 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             2,
             "unknown key 'tokn'.",
             "Did you mean 'token'? The keys allowed here are: token, base_url, mode, webhook, admin_chat_id, "
-            "concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds.",
+            "concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds, "
+            "retry_seconds, retry_first_delay, retry_max_delay, max_queued_per_chat.",
             "telegram",
         ),
         (
@@ -443,7 +444,7 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             "telegram → mode",
         ),
         (
-            "telegram:\n  mode: webhook\n",
+            "telegram:\n  mode: webhook\n  webhook:\n    secret_token: geheim-token-van-32-tekens-lang\n",
             2,
             "webhook mode needs webhook.public_url.",
             "Add the https address Telegram should call, or use mode: polling.",
