@@ -84,6 +84,7 @@ from typing import Any
 import aiosqlite
 
 from .config import PSEUDONYM_KEY_ENV, StorageConfig
+from .private_files import create_private, private_folder, tighten
 from .replies import Outcome
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,15 @@ BUSY_TIMEOUT_SECONDS = 5.0
 FLUSH_ROWS = 200  # a queue this long is written at once, without waiting for the delay
 MAX_QUEUED_ROWS = 10_000  # while writing fails, rows beyond this are dropped (and counted in the log)
 INSERT_EVENT = "INSERT INTO events (created_at, user, outcome, faq_id, score, question) VALUES (?, ?, ?, ?, ?, ?)"
-INSERT_FEEDBACK = "INSERT INTO feedback (created_at, user, faq_id, helpful) VALUES (?, ?, ?, ?)"
+# A second 👍/👎 by the same person on the same message is ignored (unique index feedback_once).
+INSERT_FEEDBACK = "INSERT OR IGNORE INTO feedback (created_at, user, faq_id, helpful, message) VALUES (?, ?, ?, ?, ?)"
+MARK_DONE = "UPDATE inbox SET done_at = ?, payload = NULL WHERE update_id = ?"
+# How long a handled update's id is kept, to recognise Telegram delivering it again (it keeps
+# unconfirmed updates for 24 hours).
+INBOX_KEEP_DONE = dt.timedelta(days=2)
+# A handled update is tried at most this often in all (the first time, plus once after a restart).
+MAX_ATTEMPTS = 2
+REPLACEMENT = "\ufffd"
 # Outcomes whose question text is kept for staff review. Never crisis: those messages stay private.
 REVIEW_OUTCOMES = (Outcome.ESCALATE.value, Outcome.CLARIFY.value)
 KNOWN_OUTCOMES = frozenset(o.value for o in Outcome)
@@ -174,6 +183,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX feedback_created_at ON feedback (created_at)",
         ),
     ),
+    Migration(
+        3,
+        "durable inbox of updates; one 👍/👎 per person and message",
+        (
+            """
+            CREATE TABLE inbox (
+                update_id INTEGER PRIMARY KEY,
+                received_at TEXT NOT NULL,
+                payload TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                done_at TEXT
+            )
+            """,
+            "CREATE INDEX inbox_open ON inbox (update_id) WHERE done_at IS NULL",
+            "CREATE INDEX inbox_done_at ON inbox (done_at)",
+            "ALTER TABLE feedback ADD COLUMN message TEXT",
+            "CREATE UNIQUE INDEX feedback_once ON feedback (user, message) WHERE message IS NOT NULL",
+        ),
+    ),
 )
 # The tables `purge_older_than` clears by created_at.
 RETAINED_TABLES = ("events", "feedback", "handoffs")
@@ -189,6 +217,15 @@ class ReviewQuestion:
     faq_id: str | None
     score: float
     user: str | None  # the pseudonym, so repeated questions from one person can be seen
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """An update that was received but not yet handled to the end."""
+
+    update_id: int
+    payload: str  # the update as Telegram sent it (JSON)
+    attempts: int  # restarts that already handed it out again
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +284,15 @@ class Storage:
     """
 
     def __init__(
-        self, db: aiosqlite.Connection | None, key: bytes, path: Path, config: StorageConfig | None = None
+        self,
+        db: aiosqlite.Connection | None,
+        key: bytes,
+        path: Path,
+        config: StorageConfig | None = None,
+        question_chars: int | None = None,
     ) -> None:
         settings = config or StorageConfig(path=path)
+        self._question_chars = question_chars  # question text is kept up to what matching reads
         self._db = db
         self._key = key
         self._path = path
@@ -263,8 +306,11 @@ class Storage:
         self._flush_tasks: set[asyncio.Task[None]] = set()  # held so running flushes are not garbage-collected
 
     @classmethod
-    async def open(cls, config: StorageConfig) -> Storage:
+    async def open(cls, config: StorageConfig, question_chars: int | None = None) -> Storage:
         """Open (creating folder and file on first run), migrate, and load or create the key.
+
+        Folder 0700, database, write-ahead log and key 0600 (`private_files`).
+        `question_chars`: stored question texts are cut to this length (`max_question_chars`).
 
         Never raises for a database or file problem: it logs and returns a disabled storage.
         """
@@ -277,11 +323,14 @@ class Storage:
                     f"{path} is a folder, not a database file. Point storage.path at a file, e.g. data/bot.sqlite3."
                 )
             had_data = path.is_file() and path.stat().st_size > 0
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent, path)
+            create_private(path)  # SQLite gives the -wal and -shm files the database file's mode
+            tighten(path)
             db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
             await _configure(db, path)
             key = _load_key(config, path, had_data)
             await _migrate(db, path)
+            tighten(path)
         except OPEN_ERRORS as exc:
             if isinstance(exc, StorageUnavailable):
                 logger.error("Storage disabled: %s", exc)
@@ -295,7 +344,7 @@ class Storage:
                 await _close_quietly(db)
             return cls.disabled(path)
         logger.info("Storage ready: %s (schema version %d)", path, MIGRATIONS[-1].version)
-        return cls(db, key, path, config)
+        return cls(db, key, path, config, question_chars)
 
     @classmethod
     def disabled(cls, path: Path | None = None) -> Storage:
@@ -350,14 +399,73 @@ class Storage:
             logger.warning("Storage: unknown outcome %r recorded without question text", outcome)
         kept = None
         if self._store_question_text and question is not None and outcome in REVIEW_OUTCOMES:
-            kept = question.strip() or None
+            kept = question.strip()[: self._question_chars].strip() or None
         user = None if user_id is None else self.pseudonym(user_id)
         await self._append("record the event", INSERT_EVENT, (utc_now(), user, outcome, faq_id, float(score), kept))
 
-    async def record_feedback(self, user_id: int | None, faq_id: str, helpful: bool) -> None:
-        """One row per 👍/👎 press on an answer."""
+    async def record_feedback(
+        self, user_id: int | None, faq_id: str, helpful: bool, message: tuple[int, int] | None = None
+    ) -> None:
+        """One row per 👍/👎 press on an answer; `message` is (chat id, message id) of that answer.
+
+        With a message, a person's second press on the same answer is ignored: the pair is
+        stored as a keyed hash (like user ids) under a unique index with the user's pseudonym.
+        """
         user = None if user_id is None else self.pseudonym(user_id)
-        await self._append("record the feedback", INSERT_FEEDBACK, (utc_now(), user, faq_id, int(helpful)))
+        where = None if message is None else self._message_pseudonym(*message)
+        await self._append("record the feedback", INSERT_FEEDBACK, (utc_now(), user, faq_id, int(helpful), where))
+
+    def _message_pseudonym(self, chat_id: int, message_id: int) -> str:
+        return hmac.new(self._key, f"{int(chat_id)}:{int(message_id)}".encode("ascii"), hashlib.sha256).hexdigest()[
+            :PSEUDONYM_CHARS
+        ]
+
+    # The durable inbox (see the module docstring)
+
+    async def inbox_add(self, update_id: int, payload: str) -> bool | None:
+        """Keep an update until it is handled; written at once. True: new; False: seen before; None: failed."""
+        async with self._lock:
+            if self._db is None:
+                return None
+            try:
+                cursor = await self._db.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, received_at, payload) VALUES (?, ?, ?)",
+                    (int(update_id), utc_now(), clean(payload)),
+                )
+            except STORAGE_ERRORS as exc:
+                self._failed("keep an incoming update", exc)
+                return None
+            self._failing = False
+            return cursor.rowcount == 1
+
+    async def inbox_done(self, update_id: int) -> None:
+        """Mark an update handled and erase its content, in one commit with the rows it recorded.
+
+        Concurrent updates share a commit: whoever takes the lock next writes them all.
+        """
+        if self._db is None:
+            return
+        self._queue.append((MARK_DONE, (utc_now(), int(update_id))))
+        await self.flush()
+
+    async def inbox_open(self) -> list[InboxItem]:
+        """Updates received but not handled to the end, oldest first; forgets long-handled ones."""
+        if self._db is None:
+            return []
+        cutoff = timestamp(clock() - INBOX_KEEP_DONE)
+        await self._write("forget old inbox ids", "DELETE FROM inbox WHERE done_at < ?", (cutoff,))
+        rows = await self._read(
+            "read the inbox",
+            "SELECT update_id, payload, attempts FROM inbox WHERE done_at IS NULL ORDER BY update_id",
+            (),
+        )
+        return [InboxItem(int(u), str(p or ""), int(a)) for u, p, a in rows]
+
+    async def inbox_attempt(self, update_id: int) -> None:
+        """Count one more try of an update, before it is handed out again (written at once)."""
+        await self._write(
+            "count an inbox attempt", "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", (int(update_id),)
+        )
 
     @property
     def queued(self) -> int:
@@ -382,16 +490,46 @@ class Storage:
                 written = await self._in_transaction(
                     db, f"write {len(rows)} queued records (kept for the next try)", _insert_batches(rows)
                 )
+                if written is None and len(rows) > 1:
+                    rows = await self._write_one_by_one(db, rows)
             except BaseException:  # cancelled: the rows stay queued
                 self._requeue(rows)
                 raise
-            if written is None:
+            if written is None and rows:
                 self._requeue(rows)
+
+    async def _write_one_by_one(
+        self, db: aiosqlite.Connection, rows: list[tuple[str, tuple[Any, ...]]]
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """After a failed batch: write each row alone, so one bad row cannot hold up the rest.
+
+        Rows that fail on their own are logged and dropped; if every row fails, the database
+        itself is the problem and all rows are returned, to stay queued. The caller holds the lock.
+        """
+        failed: list[tuple[str, tuple[Any, ...]]] = []
+        for sql, row in rows:
+            try:
+                await db.execute(sql, row)
+            except STORAGE_ERRORS as exc:
+                failed.append((sql, row))
+                last = exc
+        if len(failed) == len(rows):
+            return rows
+        for sql, _row in failed:
+            logger.error(
+                "Storage: dropped one record that cannot be written (%s: %s); the other %d were written",
+                sql.split("(")[0].strip(),
+                last,
+                len(rows) - len(failed),
+            )
+        self._failing = False
+        return []
 
     async def _append(self, action: str, sql: str, row: tuple[Any, ...]) -> None:
         """Queue one row for `flush` (or write it at once when there is no write delay)."""
         if self._db is None:
             return
+        row = clean_row(row)
         if self._write_delay <= 0:
             await self._write(action, sql, row)
             return
@@ -616,7 +754,7 @@ class Storage:
             if self._db is None:
                 return 0
             try:
-                cursor = await self._db.execute(sql, parameters)
+                cursor = await self._db.execute(sql, clean_row(parameters))
             except STORAGE_ERRORS as exc:
                 self._failed(action, exc)
                 return 0
@@ -700,16 +838,30 @@ def _statements(
 
 
 def _insert_batches(rows: Sequence[tuple[str, tuple[Any, ...]]]) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
-    """Work for `_in_transaction`: insert queued (statement, row) pairs, one executemany per statement."""
+    """Work for `_in_transaction`: queued (statement, row) pairs, one executemany per statement.
+
+    Inserts come before the inbox's done marks, so an update is never marked done without its rows.
+    """
 
     async def run(db: aiosqlite.Connection) -> int:
-        for sql in (INSERT_EVENT, INSERT_FEEDBACK):
-            batch = [row for statement, row in rows if statement == sql]
-            if batch:
-                await db.executemany(sql, batch)
+        for sql in dict.fromkeys(statement for statement, _ in rows):
+            await db.executemany(sql, [row for statement, row in rows if statement == sql])
         return len(rows)
 
     return run
+
+
+def clean(text: str) -> str:
+    """Text SQLite can store: lone surrogates (from broken clients or forged data) and NUL replaced."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text.replace("\x00", REPLACEMENT)
+
+
+def clean_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(clean(value) if isinstance(value, str) else value for value in row)
 
 
 async def _configure(db: aiosqlite.Connection, path: Path) -> None:

@@ -110,7 +110,7 @@ async def test_first_open_creates_folder_file_tables_and_version(db_path: Path) 
     await store.close()
     assert db_path.is_file()
     tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"events", "feedback", "preferences", "handoffs"}
+    assert tables == {"events", "feedback", "preferences", "handoffs", "inbox"}
     assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
     assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
 
@@ -177,9 +177,13 @@ async def test_a_version_1_database_is_upgraded_in_place(db_path: Path, monkeypa
     old = await Storage.open(StorageConfig(path=db_path))
     assert old.enabled
     await old.record_event(RAW_USER, Outcome.ESCALATE, "klachten", 12.0, "een oude vraag")
-    await old.record_feedback(RAW_USER, "adres", helpful=True)
     await old.set_preference(RAW_CHAT, "audience", "ouders")
     await old.close()
+    with sqlite3.connect(db_path) as conn:  # a 👍 as version 1 stored it, before feedback had a message
+        conn.execute(
+            "INSERT INTO feedback (created_at, user, faq_id, helpful) VALUES (?, ?, 'adres', 1)",
+            ("2026-01-01T00:00:00+00:00", old.pseudonym(RAW_USER)),
+        )
     assert query(db_path, "PRAGMA user_version") == [(1,)]
     assert not query(db_path, "SELECT name FROM sqlite_master WHERE name = 'handoffs'")
 
@@ -423,7 +427,15 @@ async def test_a_queue_that_cannot_be_written_is_kept_within_its_bound(
     async def disk_full(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
+    real_execute = store._db.execute
+
+    async def no_inserts(sql: str, *args: Any) -> Any:  # one row at a time fails too: the disk is full
+        if sql.startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return await real_execute(sql, *args)
+
     monkeypatch.setattr(store._db, "executemany", disk_full)
+    monkeypatch.setattr(store._db, "execute", no_inserts)
     for n in range(5):
         await store.record_event(RAW_USER, Outcome.ANSWER, f"entry-{n}", 90.0, None)
     await store.flush()
@@ -432,6 +444,7 @@ async def test_a_queue_that_cannot_be_written_is_kept_within_its_bound(
     assert not store._db.in_transaction
 
     monkeypatch.setattr(store._db, "executemany", real_executemany)
+    monkeypatch.setattr(store._db, "execute", real_execute)
     await store.flush()
     assert query(db_path, "SELECT faq_id FROM events ORDER BY id") == [("entry-2",), ("entry-3",), ("entry-4",)]
     await store.close()
