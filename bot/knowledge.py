@@ -115,6 +115,8 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "forget_done": frozenset({"aantal"}),
     "forget_cancelled": frozenset(),
     "forget_failed": _CONTACT_PLACEHOLDERS,
+    # fairness: one chat sending faster than it can be answered
+    "slow_down": _CONTACT_PLACEHOLDERS,
 }
 
 AUDIENCES = ("parents", "professionals", "both")
