@@ -39,6 +39,7 @@ from telegram.ext import (
 
 from .delivery import MaybeDelivered
 from .engine import Engine, utc_now
+from .knowledgefiles import vanished
 from .reloading import fingerprint, reload_engine
 from .replies import Outcome, Reply, Section, render_html
 from .storage import Storage
@@ -578,17 +579,23 @@ async def reload_knowledge(application: Application[Any, Any, Any, Any, Any, Any
     # Loading and indexing take a moment: off the event loop, so replies keep flowing.
     result = await asyncio.to_thread(reload_engine, config, *(() if clock is None else (clock,)))
     old: Engine = application.bot_data[ENGINE_KEY]  # its texts are known to be good
+    # Files that are gone are named as such, not only through other files' references to them.
+    gone = vanished(old.knowledge.files, (name for name, _, _ in current))
     if result.engine is None:
-        problems = "\n\n".join(p.format() for p in result.errors)
+        problems = "\n\n".join(p.format() for p in (*gone, *result.errors))
         text = old.knowledge.messages.format("reload_failed", fouten=problems)
-        if not force:  # with /herlaad the admin who asked gets the answer directly
-            await notify_admins(application, text)
-        return text
-    application.bot_data[ENGINE_KEY] = result.engine  # one assignment: the swap is atomic
-    knowledge = result.engine.knowledge
-    return knowledge.messages.format(
-        "reload_ok", vragen=str(len(knowledge.entries)), bestanden=str(len(knowledge.files))
-    )
+    else:
+        application.bot_data[ENGINE_KEY] = result.engine  # one assignment: the swap is atomic
+        knowledge = result.engine.knowledge
+        text = knowledge.messages.format(
+            "reload_ok", vragen=str(len(knowledge.entries)), bestanden=str(len(knowledge.files))
+        )
+        if not gone:
+            return text
+        text = "\n\n".join([text, *(p.format() for p in gone)])
+    if not force:  # with /herlaad the admin who asked gets the answer directly
+        await notify_admins(application, text)
+    return text
 
 
 async def notify_admins(application: Application[Any, Any, Any, Any, Any, Any], text: str) -> None:

@@ -97,8 +97,8 @@ _PLAIN_WORDS = (
 )
 
 
-# A value that starts with a quote: after "key: ", after "- ", or alone on its line.
-_QUOTE_OPENS = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#'"-][^#'"]*?:\s+)?(?P<quote>["'])""")
+# A value that starts with a quote: after "key: ", after "- ", after "[" or "{", or alone on its line.
+_QUOTE_OPENS = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#'"-][^#'"]*?:\s+)?(?:[\[{]\s*)?(?P<quote>["'])""")
 _DOUBLE_CLOSES = re.compile(r'(?<!\\)(?:\\\\)*"')
 
 
