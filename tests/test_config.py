@@ -522,7 +522,10 @@ def test_example_config_documents_every_nested_key(section: tuple[str, ...], fie
 
 # --- webhook safety, send timings, storage path, unclosed quotes --------------------------
 
-WEBHOOK = "telegram:\n  mode: webhook\n  webhook:\n    public_url: {url}\n    listen: {listen}\n    secret_token: '{secret}'\n"
+WEBHOOK = (
+    "telegram:\n  mode: webhook\n  webhook:\n"
+    "    public_url: {url}\n    listen: {listen}\n    secret_token: '{secret}'\n"
+)
 SECRET = "geheim-token-van-32-tekens-lang"
 
 
