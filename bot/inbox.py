@@ -33,7 +33,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from .storage import MAX_ATTEMPTS, Storage
+from .storage import MAX_ATTEMPTS, UPDATE_IN_HAND, Storage
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,12 @@ class Inbox:
         return True  # new, or storage failed (then it is handled without the safety net)
 
     async def starting(self, update: object) -> None:
-        """Count the try of a replayed update before it runs (never a third time)."""
-        if self._storage is not None and isinstance(update, Update) and update.update_id in self._replaying:
+        """Hold the rows the update records for its done mark; count a replayed update's try first."""
+        if self._storage is None or not kept(update):
+            return
+        assert isinstance(update, Update)
+        UPDATE_IN_HAND.set(update.update_id)  # this task's context: the update's own handling
+        if update.update_id in self._replaying:
             self._replaying.discard(update.update_id)
             await self._storage.inbox_attempt(update.update_id)
 
@@ -81,6 +85,7 @@ class Inbox:
         """Mark the update done, in one commit with the rows its handling recorded."""
         if self._storage is not None and kept(update):
             assert isinstance(update, Update)
+            UPDATE_IN_HAND.set(None)
             await self._storage.inbox_done(update.update_id)
 
     async def overflowed(self, update: object, first: bool) -> None:

@@ -68,6 +68,7 @@ This module is part of the core: it must not import telegram.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import hashlib
 import hmac
@@ -105,6 +106,9 @@ INBOX_KEEP_DONE = dt.timedelta(days=2)
 # A handled update is tried at most this often in all (the first time, plus once after a restart).
 MAX_ATTEMPTS = 2
 REPLACEMENT = "\ufffd"
+# The update being handled in this task (set by the inbox): its rows are held back and written
+# in the same commit as its done mark, so a crash keeps both or neither.
+UPDATE_IN_HAND: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_in_hand", default=None)
 # Outcomes whose question text is kept for staff review. Never crisis: those messages stay private.
 REVIEW_OUTCOMES = (Outcome.ESCALATE.value, Outcome.CLARIFY.value)
 KNOWN_OUTCOMES = frozenset(o.value for o in Outcome)
@@ -302,6 +306,7 @@ class Storage:
         self._failing = False  # the last operation failed: log the next failure briefly
         self._write_delay = max(0.0, settings.write_delay_seconds)
         self._queue: list[tuple[str, tuple[Any, ...]]] = []  # (INSERT statement, row), oldest first
+        self._held: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}  # update id → its rows, until it is done
         self._flush_timer: asyncio.TimerHandle | None = None
         self._flush_tasks: set[asyncio.Task[None]] = set()  # held so running flushes are not garbage-collected
 
@@ -370,6 +375,9 @@ class Storage:
 
     async def close(self) -> None:
         """Write the queued rows, commit and close; safe to call twice. Waits for a running write."""
+        for rows in self._held.values():  # updates that never finished: keep what they recorded
+            self._queue.extend(rows)
+        self._held.clear()
         await self.flush()
         async with self._lock:
             db, self._db = self._db, None
@@ -445,6 +453,7 @@ class Storage:
         """
         if self._db is None:
             return
+        self._queue.extend(self._held.pop(int(update_id), []))
         self._queue.append((MARK_DONE, (utc_now(), int(update_id))))
         await self.flush()
 
@@ -530,6 +539,9 @@ class Storage:
         if self._db is None:
             return
         row = clean_row(row)
+        if (update_id := UPDATE_IN_HAND.get()) is not None:
+            self._held.setdefault(update_id, []).append((sql, row))  # written with its done mark
+            return
         if self._write_delay <= 0:
             await self._write(action, sql, row)
             return
