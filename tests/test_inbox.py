@@ -10,12 +10,14 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sqlite3
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from telegram import Bot
 
@@ -23,6 +25,8 @@ from bot.config import Config, StorageConfig, TelegramConfig
 from bot.inbox import Inbox
 from bot.knowledge import Knowledge
 from bot.storage import Storage
+from bot.telegram_app import build_application
+from tests.conftest import OPEN_MOMENT
 from tests.fake_bot_api import DEFAULT_TOKEN, Call, FakeBotApi
 from tests.live_bot import running_bot
 from tests.offline_request import text_update
@@ -197,3 +201,44 @@ async def test_kill_9_mid_burst_then_restart_answers_every_message(
     # One event per message: a reply's event is committed with its done mark, so a crash keeps both or neither.
     assert count(db, "SELECT COUNT(*) FROM events") == CHATS * PER_CHAT
     assert count(db, "SELECT COUNT(*) FROM inbox WHERE done_at IS NULL") == 0
+
+
+# --- webhook: on disk before the 200 ----------------------------------------------------------
+
+
+async def test_a_webhook_update_is_on_disk_before_telegram_gets_its_200(tmp_path: Path, knowledge: Knowledge) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    secret = "geheim-token-van-32-tekens-lang"
+    path = tmp_path / "bot.sqlite3"
+    async with FakeBotApi(token=DEFAULT_TOKEN, response_delay=0.3) as server:  # replies are slow
+        config = Config(
+            telegram=TelegramConfig(token=DEFAULT_TOKEN, base_url=server.base_url, reload_seconds=0),
+            storage=StorageConfig(path=path, pseudonym_key="k"),
+        )
+        app = build_application(config, knowledge, clock=lambda: OPEN_MOMENT)
+        assert app.updater is not None and app.post_init is not None and app.post_shutdown is not None
+        async with app:
+            await app.post_init(app)
+            await app.start()
+            await app.updater.start_webhook(
+                listen="127.0.0.1", port=port, url_path="tg", secret_token=secret, webhook_url="https://x.example/tg"
+            )
+            try:
+                url = f"http://127.0.0.1:{port}/tg"
+                body = json.loads(stored_update(501, 81, QUESTION))
+                async with httpx.AsyncClient() as client:
+                    forged = await client.post(url, json=body)
+                    answered = await client.post(url, json=body, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+                assert forged.status_code == 403
+                assert answered.status_code == 200
+                # The reply takes a while yet, but the update is already safe on disk.
+                assert count(path, "SELECT COUNT(*) FROM inbox WHERE update_id = 501 AND done_at IS NULL") == 1
+                await server.wait_for_call("sendMessage", lambda c: c.ok and c.chat_id == 81)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+                await app.post_shutdown(app)
+    assert count(path, "SELECT COUNT(*) FROM inbox WHERE update_id = 501 AND done_at IS NOT NULL") == 1
+    assert len(server.sent_messages(81)) == 1

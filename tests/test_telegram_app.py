@@ -267,3 +267,24 @@ async def test_start_up_schedules_reload_and_retention(
     async with running_bot(make_config(server, tmp_path), knowledge) as app:
         names = sorted(job.name for job in app.job_queue.jobs())
         assert names == ["reload", "retention"]
+
+
+def test_run_refuses_a_webhook_without_a_secret(
+    monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    from telegram.ext import Application
+
+    from bot.config import WebhookConfig
+
+    started: list[str] = []
+    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: started.append("webhook"))
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    hook = WebhookConfig(public_url="https://bot.example.org/tg")
+    config = Config(
+        telegram=TelegramConfig(token="1:T", mode="webhook", webhook=hook),
+        storage=StorageConfig(path=tmp_path / "db.sqlite3"),
+    )
+    with pytest.raises(SystemExit, match="De webhook start niet zonder geheim token"):
+        telegram_app.run(config, knowledge)
+    assert started == []
+    assert hook.listen == "127.0.0.1"  # behind a reverse proxy on the same machine by default
