@@ -54,8 +54,12 @@ class Inbox:
         self._application: AnyApplication | None = None
         self._replaying: set[int] = set()
 
-    def attach(self, application: AnyApplication, storage: Storage) -> None:
-        """Start keeping updates in `storage` (called once storage is open, before updates arrive)."""
+    def attach(self, application: AnyApplication | None, storage: Storage) -> None:
+        """Start keeping updates in `storage` (called once storage is open, before updates arrive).
+
+        `application` sends the "even rustig aan" notice and revives stored updates; without one
+        the inbox only keeps and marks updates.
+        """
         self._application = application
         self._storage = storage if storage.enabled else None
         if self._storage is None:

@@ -47,16 +47,32 @@ Why it looks like this:
   compares correctly as text; `clock` is the one source of "now" (tests replace it).
 * One connection, shared by all handlers: an asyncio lock keeps a multi-statement
   transaction (purge, forget) from interleaving with other writes.
-* Events and feedback are written behind: `record_event` and `record_feedback` only queue
-  the row, and the queue is written in one transaction `storage.write_delay_seconds`
-  (default 1) after its first row, or at once when it holds `FLUSH_ROWS` rows. A reply
-  then costs no database round trip (a thread hand-over and a commit each), and a busy bot
-  commits once a second instead of once a message. Everything that reads or deletes writes
-  the queue first, so /stats, the report and `forget` always see every row, and `close`
-  writes it before closing (Ctrl-C loses nothing). Only a hard crash loses the last
-  second's rows. A failed write keeps the rows queued for the next try (up to
-  `MAX_QUEUED_ROWS`). `write_delay_seconds: 0` writes every row at once.
+* Events and feedback are written behind, and with the update they belong to: while an
+  update is being handled (`UPDATE_IN_HAND`, set by the inbox), the rows it records are
+  held and written in the same transaction as its done mark (`inbox_done`), right after
+  its reply was sent; updates handled at the same moment share that commit. So a crash
+  of the bot keeps a reply's rows and its done mark both or neither: an update that was
+  not marked done is handled again after the restart, and its rows recorded then. Rows
+  recorded outside an update are queued and written `storage.write_delay_seconds`
+  (default 1) after the first one, or at once when the queue holds `FLUSH_ROWS` rows.
+  Everything that reads or deletes writes the queue first, so /stats, the report and
+  `forget` always see every row, and `close` writes it before closing. A failed batch is
+  written again one row at a time: a row that fails on its own (e.g. a value SQLite
+  refuses) is logged and dropped, so it cannot poison later batches; when every row
+  fails, the database is the problem and the rows stay queued for the next try (up to
+  `MAX_QUEUED_ROWS`). Text is sanitised first (`clean`: lone surrogates and NUL become
+  U+FFFD). `write_delay_seconds: 0` writes rows recorded outside an update at once.
   Handoffs and preferences are always written at once: the bot reads them back.
+* `inbox`: every incoming update (id, arrival time, its JSON) is written here before
+  Telegram is told it arrived (see bot/inbox.py), and marked done, its JSON erased,
+  once handled. The JSON holds the person's chat id and text, so it is kept only while
+  the update waits to be answered; ids of handled updates (no content) are kept two days,
+  to recognise Telegram sending one again.
+* WAL with synchronous=NORMAL: a commit is safe once it returns if the bot's process
+  dies (kill -9, out of memory); if the computer itself loses power, the last commits
+  before the crash can be lost (SQLite's WAL keeps the database consistent either way).
+* The data folder is made 0700 and the database, its -wal/-shm files and the key file
+  0600 (bot/private_files.py): they hold question texts and pseudonyms.
 * A storage failure never stops the bot answering. Every public method logs the
   problem and returns a neutral value (None, 0, {}, []). If the database cannot be opened
   at all, `Storage.open` logs it and returns a disabled storage whose methods do
@@ -461,8 +477,7 @@ class Storage:
         """Updates received but not handled to the end, oldest first; forgets long-handled ones."""
         if self._db is None:
             return []
-        cutoff = timestamp(clock() - INBOX_KEEP_DONE)
-        await self._write("forget old inbox ids", "DELETE FROM inbox WHERE done_at < ?", (cutoff,))
+        await self._forget_old_inbox_ids()
         rows = await self._read(
             "read the inbox",
             "SELECT update_id, payload, attempts FROM inbox WHERE done_at IS NULL ORDER BY update_id",
@@ -727,8 +742,14 @@ class Storage:
         return deleted or 0
 
     async def purge_expired(self) -> int:
-        """Apply `storage.retention_days` (0 = keep forever); the bot calls this daily."""
+        """Apply `storage.retention_days` (0 = keep forever) and forget old inbox ids; the bot calls this daily."""
+        await self._forget_old_inbox_ids()
         return await self.purge_older_than(self._retention_days)
+
+    async def _forget_old_inbox_ids(self) -> None:
+        """Handled updates are remembered (id and times only) as long as Telegram might send them again."""
+        cutoff = timestamp(clock() - INBOX_KEEP_DONE)
+        await self._write("forget old inbox ids", "DELETE FROM inbox WHERE done_at < ?", (cutoff,))
 
     async def forget(self, user_id: int, chat_id: int | None = None) -> int:
         """Delete every row about this person; returns the number of rows deleted.

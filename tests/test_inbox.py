@@ -6,14 +6,10 @@ kill it with SIGKILL in the middle of a burst, start it again and count the repl
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import signal
 import socket
 import sqlite3
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +22,7 @@ from bot.inbox import Inbox
 from bot.knowledge import Knowledge
 from bot.storage import Storage
 from bot.telegram_app import build_application
+from tests.bot_process import start_bot, stop, until, write_config
 from tests.conftest import OPEN_MOMENT
 from tests.fake_bot_api import DEFAULT_TOKEN, Call, FakeBotApi
 from tests.live_bot import running_bot
@@ -47,7 +44,7 @@ async def test_an_update_received_twice_is_handled_once(tmp_path: Path) -> None:
     storage = await Storage.open(StorageConfig(path=tmp_path / "bot.sqlite3", pseudonym_key="k"))
     inbox = Inbox()
     bot = Bot(DEFAULT_TOKEN)
-    inbox.attach(None, storage)  # type: ignore[arg-type]  # no application needed to receive
+    inbox.attach(None, storage)  # no application needed to keep and mark updates
     update = text_update(bot, QUESTION)
     assert await inbox.received(update) is True
     assert await inbox.received(update) is False  # Telegram sent it again: already kept
@@ -59,7 +56,7 @@ async def test_an_update_received_twice_is_handled_once(tmp_path: Path) -> None:
 
 async def test_without_storage_every_update_is_handled(tmp_path: Path) -> None:
     inbox = Inbox()
-    inbox.attach(None, Storage.disabled())  # type: ignore[arg-type]
+    inbox.attach(None, Storage.disabled())
     update = text_update(Bot(DEFAULT_TOKEN), QUESTION)
     assert await inbox.received(update) is True
     assert await inbox.received(update) is True
@@ -108,44 +105,8 @@ async def test_unfinished_updates_are_answered_first_in_order_and_only_once_more
 # --- kill -9 in the middle of a burst -----------------------------------------------------------
 
 
-def write_config(tmp_path: Path, server: FakeBotApi) -> Path:
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"knowledge_dir: {ROOT / 'knowledge'}\n"
-        "log_level: INFO\n"
-        "telegram:\n"
-        f"  base_url: {server.base_url}\n"
-        f"  concurrent_updates: {CONCURRENT}\n"
-        "  max_queued_per_chat: 10\n"
-        "  reload_seconds: 0\n"
-        "storage:\n"
-        f"  path: {tmp_path / 'bot.sqlite3'}\n"
-        "  pseudonym_key: test-key\n",
-        encoding="utf-8",
-    )
-    return config
-
-
-async def start_bot(config: Path, log: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        env.pop(name, None)
-    with log.open("ab") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--config", str(config), "run", cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-
-
 def replies(server: FakeBotApi) -> dict[int, int]:
     return {chat: len(server.sent_messages(chat)) for chat in range(1, CHATS + 1)}
-
-
-async def until(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s; bot log:\n{log.read_text()[-3000:]}")
-        await asyncio.sleep(0.01)
 
 
 def fetched(server: FakeBotApi) -> bool:
@@ -168,7 +129,7 @@ async def test_kill_9_mid_burst_then_restart_answers_every_message(
     tmp_path: Path, moment: Callable[[FakeBotApi], bool]
 ) -> None:
     async with FakeBotApi(token=DEFAULT_TOKEN, response_delay=0.005) as server:
-        config = write_config(tmp_path, server)
+        config = write_config(tmp_path, server, {"concurrent_updates": CONCURRENT, "max_queued_per_chat": 10})
         log = tmp_path / "bot.log"
         for _ in range(PER_CHAT):
             for chat in range(1, CHATS + 1):
@@ -181,8 +142,7 @@ async def test_kill_9_mid_burst_then_restart_answers_every_message(
             before = sum(replies(server).values())
             bot = await start_bot(config, log)
             await until(lambda: min(replies(server).values()) >= PER_CHAT, 30, "every chat answered", log)
-            bot.send_signal(signal.SIGTERM)  # a graceful stop stores everything
-            assert await asyncio.wait_for(bot.wait(), 20) == 0
+            assert await stop(bot) == 0  # a graceful stop stores everything
         finally:
             if bot.returncode is None:
                 bot.kill()
