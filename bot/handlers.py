@@ -17,6 +17,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -26,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -385,10 +386,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = query.message if isinstance(query.message, Message) else None
     if kind == FEEDBACK and len(parts) == 3:
         if message is None or not offered(message, query.data or ""):
-            await query.answer()  # forged, or the buttons were already used: not counted
+            await answer_quietly(query)  # forged, or the buttons were already used: not counted
             return
         helpful = parts[1] == "1"
-        await query.answer(engine.knowledge.messages.format("feedback_thanks"))
+        await answer_quietly(query, engine.knowledge.messages.format("feedback_thanks"))
         storage = storage_of(context)
         if storage is not None:
             await storage.record_feedback(query.from_user.id, parts[2], helpful, (message.chat.id, message.message_id))
@@ -399,7 +400,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await send_reply(message, reply, context)
                 await record(update, context, reply, None)
         return
-    await query.answer()
+    await answer_quietly(query)
     if message is None:
         return
     if kind in {HANDOFF, HANDOFF_YES, HANDOFF_NO}:
@@ -440,6 +441,14 @@ async def _navigate(update: Update, context: ContextTypes.DEFAULT_TYPE, message:
     except TelegramError as exc:  # e.g. "message is not modified", or too old to edit
         logger.info("Could not edit the menu (%s); sending it anew", exc)
         await message.reply_html(text, reply_markup=markup, do_quote=False)
+
+
+async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; a press answered too late (e.g. after a restart) still gets its reply."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:  # "query is too old and response timeout expired or query id is invalid"
+        logger.info("Could not answer a button press: %s", exc)
 
 
 def offered(message: Message, data: str) -> bool:

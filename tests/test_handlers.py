@@ -371,3 +371,12 @@ async def test_feedback_counts_once_per_person_and_message_however_often_replaye
         await application.process_update(press(application.bot, "f|1|politie-protocol", 78, FEEDBACK_MARKUP))
     await application.process_update(press(application.bot, "f|1|politie-protocol", 79, FEEDBACK_MARKUP))
     assert await storage.feedback_counts() == {"politie-protocol": (2, 0)}
+
+
+async def test_a_press_too_old_to_answer_still_gets_its_reply(app: tuple[App, OfflineRequest, Storage]) -> None:
+    """Handled again after a restart, Telegram refuses to answer the query; the reply still comes, no apology."""
+    application, request, _ = app
+    request.fail_methods.add("answerCallbackQuery")
+    await application.process_update(callback_update(application.bot, "a|politie-protocol"))
+    assert texts(request)[-1].startswith("<b>Wat is een samenwerkingsprotocol met de politie?</b>")
+    assert not any(text.startswith("Sorry") for text in texts(request))
