@@ -12,7 +12,7 @@ scenarios (zero latency and with network latency, below):
 3. FULL BOT, CAP LIFTED - the bot as deployed, built by `bot.telegram_app.build_application` from
    `TelegramConfig(token=..., base_url=<fake server>, overall_max_rate=0)`: its handlers, the Engine
    over the real knowledge base, a real SQLite `Storage` in a temporary folder, concurrent_updates 8
-   and the AIORateLimiter (max_retries 3, so 429 / RetryAfter are still handled) - but without the
+   and the DeliveryLimiter (max_retries 3, so 429 / RetryAfter are still handled) - but without the
    overall cap of 30 messages per second. That cap is Telegram's own broadcast flood limit: the fake
    server has no flood limits, so with the cap the benchmark would only measure the cap (about
    30 updates/s whatever the bot costs). With it lifted, the bot's own cost is what is compared.
@@ -234,7 +234,7 @@ FULL = Bot(
     "full",
     "full bot, cap lifted",
     f"3. Full bot as deployed (build_application, concurrent_updates {FULL_CONCURRENCY}, "
-    f"AIORateLimiter(max_retries={PRODUCTION.max_retries})), overall_max_rate=0: no 30 msg/s cap",
+    f"DeliveryLimiter(max_retries={PRODUCTION.max_retries})), overall_max_rate=0: no 30 msg/s cap",
     FULL_CONCURRENCY,
     0,
 )
@@ -550,7 +550,7 @@ COMPONENTS = (
     ("/bot/screening.py", "bot: crisis screening (screening.py)"),
     ("/bot/matching.py", "bot: matcher (matching.py)"),
     ("/bot/text.py", "bot: text normalising (text.py)"),
-    ("/bot/", "bot: other (engine, replies, handlers, storage)"),
+    ("/bot/", "bot: other (engine, replies, handlers, storage, inbox, delivery)"),
     ("/telegram/ext/_aioratelimiter.py", "PTB AIORateLimiter"),
     ("/telegram/", "python-telegram-bot (objects, dispatch, Bot)"),
     ("/aiolimiter/", "aiolimiter"),

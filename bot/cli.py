@@ -9,9 +9,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .config import telegram_token
+from .config import secrets_of, telegram_token
 from .crisis import Verdict
 from .engine import Engine
+from .logsafety import protect
 from .problems import summary
 from .replies import Reply
 from .startup import Loaded, build_engine, load_all
@@ -64,6 +65,7 @@ def _main(argv: Sequence[str] | None) -> int:
         stream=sys.stderr,
     )
     loaded = load_all(args.config)
+    protect(secrets_of(loaded.config) if loaded.config else ())
     if args.command == "check":
         return cmd_check(loaded)
     if not loaded.ok:

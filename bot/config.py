@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .knowledge import display_path
 from .matching import MatchSettings
-from .problems import Problem, error
+from .problems import Problem, error, warning
 from .schema import Field, check_mapping
 from .text import TypoSettings
 from .yamlsource import YamlDoc, read_yaml
@@ -47,9 +48,13 @@ TELEGRAM_FIELDS = (
     Field("admin_ids", "list", required=False, example="[12345678, 87654321]"),
     Field("handoff_chat_id", "integer", required=False, example="-1001234567890"),
     Field("reload_seconds", "integer", required=False, example="10"),
+    Field("retry_seconds", "number", required=False, example="60"),
+    Field("retry_first_delay", "number", required=False, example="0.5"),
+    Field("retry_max_delay", "number", required=False, example="8"),
+    Field("max_queued_per_chat", "integer", required=False, example="5"),
 )
 WEBHOOK_FIELDS = (
-    Field("listen", "text", required=False, example="0.0.0.0"),
+    Field("listen", "text", required=False, example="127.0.0.1"),
     Field("port", "integer", required=False, example="8443"),
     Field("url_path", "text", required=False, example="telegram"),
     Field("public_url", "text", required=False, example="https://bot.example.org/telegram"),
@@ -66,6 +71,17 @@ TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 PSEUDONYM_KEY_ENV = "JEPBOT_PSEUDONYM_KEY"
 MODES = ("polling", "webhook")
+# Telegram's rule for a webhook secret token: 1-256 of A-Z, a-z, 0-9, _ and -.
+SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_SECRET_CHARS = 16
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# Timings of sending (telegram.retry_*) and the per-chat cap: name → (lowest, highest), in seconds or messages.
+DELIVERY_RANGES: dict[str, tuple[float, float]] = {
+    "retry_seconds": (0, 3600),
+    "retry_first_delay": (0.001, 60),
+    "retry_max_delay": (0.001, 600),
+    "max_queued_per_chat": (1, 1000),
+}
 MAX_WRITE_DELAY_SECONDS = 60
 MAX_REMINDER_MINUTES = 24 * 60
 # name → (kind, lowest, highest); every one is optional and defaults to MatchSettings.
@@ -95,7 +111,7 @@ MATCHING_FIELDS = tuple(Field(name, kind, required=False) for name, (kind, _, _)
 
 @dataclass(frozen=True, slots=True)
 class WebhookConfig:
-    listen: str = "0.0.0.0"
+    listen: str = "127.0.0.1"  # behind a reverse proxy on the same machine (README)
     port: int = 8443
     url_path: str = "telegram"
     public_url: str = ""
@@ -117,6 +133,10 @@ class TelegramConfig:
     admin_ids: tuple[int, ...] = ()  # Telegram user ids allowed to use /herlaad, /stats, /onbeantwoord
     handoff_chat_id: int | None = None  # staff chat that receives forwarded questions
     reload_seconds: int = 10  # how often the knowledge files are checked for changes; 0 = never
+    retry_seconds: float = 60.0  # how long a request is retried after network errors, timeouts and 5xx; 0 = never
+    retry_first_delay: float = 0.5  # the first wait before a retry; it doubles (with jitter) per try
+    retry_max_delay: float = 8.0  # the longest wait between two tries
+    max_queued_per_chat: int = 5  # messages of one chat waiting at once; beyond it: one "even rustig aan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,8 +315,14 @@ def _telegram(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Tel
                     f"telegram → {key}",
                 )
             )
+    _webhook_safety(doc, mode, hook, problems)
+    delivery = _delivery(doc, values, problems)
     defaults = TelegramConfig()
     return TelegramConfig(
+        retry_seconds=float(delivery.get("retry_seconds", defaults.retry_seconds)),
+        retry_first_delay=float(delivery.get("retry_first_delay", defaults.retry_first_delay)),
+        retry_max_delay=float(delivery.get("retry_max_delay", defaults.retry_max_delay)),
+        max_queued_per_chat=int(delivery.get("max_queued_per_chat", defaults.max_queued_per_chat)),
         concurrent_updates=values.get("concurrent_updates", defaults.concurrent_updates),
         overall_max_rate=values.get("overall_max_rate", defaults.overall_max_rate),
         max_retries=values.get("max_retries", defaults.max_retries),
@@ -309,6 +335,93 @@ def _telegram(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> Tel
         webhook=WebhookConfig(**hook),
         admin_chat_id=values.get("admin_chat_id"),
     )
+
+
+def _delivery(doc: YamlDoc, values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """The retry timings and the per-chat cap that are within their range (Dutch messages)."""
+    good: dict[str, Any] = {}
+    for key, (low, high) in DELIVERY_RANGES.items():
+        if key not in values:
+            continue
+        if low <= values[key] <= high:
+            good[key] = values[key]
+            continue
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("telegram", key)),
+                f"'{key}' is {values[key]:g}, buiten het bereik {low:g}-{high:g}.",
+                f"Kies een waarde van {low:g} tot en met {high:g}.",
+                f"telegram → {key}",
+            )
+        )
+    first = good.get("retry_first_delay", TelegramConfig().retry_first_delay)
+    longest = good.get("retry_max_delay", TelegramConfig().retry_max_delay)
+    if longest < first:
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("telegram", "retry_max_delay")),
+                f"retry_max_delay ({longest:g}) is korter dan retry_first_delay ({first:g}).",
+                "Maak retry_max_delay minstens even groot als retry_first_delay.",
+                "telegram → retry_max_delay",
+            )
+        )
+    return good
+
+
+def _webhook_safety(doc: YamlDoc, mode: str, hook: dict[str, Any], problems: list[Problem]) -> None:
+    """Webhook mode needs a secret token and an https address; listening on all addresses is warned about."""
+    if mode != "webhook":
+        return
+    where = ("telegram", "webhook")
+    secret = os.environ.get(WEBHOOK_SECRET_ENV, "").strip() or str(hook.get("secret_token", "")).strip()
+    if not secret:
+        problems.append(
+            error(
+                doc.file,
+                doc.line((*where, "secret_token")),
+                "de webhook heeft geen geheim token, dus iedereen die het adres kent kan nepberichten sturen.",
+                "Zet een lange willekeurige tekst in de omgevingsvariabele "
+                f"{WEBHOOK_SECRET_ENV} (of bij webhook → secret_token), bijvoorbeeld de uitvoer van: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'.",
+                "telegram → webhook → secret_token",
+            )
+        )
+    elif not SECRET_TOKEN.match(secret) or len(secret) < MIN_SECRET_CHARS:
+        problems.append(
+            error(
+                doc.file,
+                doc.line((*where, "secret_token")),
+                f"het geheime token van de webhook moet {MIN_SECRET_CHARS} tot 256 tekens lang zijn en mag "
+                "alleen letters, cijfers, _ en - bevatten.",
+                "Maak een nieuw token met: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'.",
+                "telegram → webhook → secret_token",
+            )
+        )
+    public_url = str(hook.get("public_url", ""))
+    if public_url and not public_url.startswith("https://"):
+        problems.append(
+            error(
+                doc.file,
+                doc.line((*where, "public_url")),
+                "Telegram roept een webhook alleen aan via https.",
+                "Gebruik een adres dat met https:// begint (de reverse proxy regelt het certificaat).",
+                "telegram → webhook → public_url",
+            )
+        )
+    listen = str(hook.get("listen", WebhookConfig().listen))
+    if listen not in LOOPBACK:
+        problems.append(
+            warning(
+                doc.file,
+                doc.line((*where, "listen")),
+                f"de webhook luistert op {listen}, dus ook voor andere computers, zonder https ervoor.",
+                "Gebruik listen: 127.0.0.1 en zet een reverse proxy (bijvoorbeeld nginx) met https "
+                "ervoor, zoals de README laat zien.",
+                "telegram → webhook → listen",
+            )
+        )
 
 
 def _storage(doc: YamlDoc, top: dict[str, Any], base: Path, problems: list[Problem]) -> StorageConfig:
@@ -338,13 +451,45 @@ def _storage(doc: YamlDoc, top: dict[str, Any], base: Path, problems: list[Probl
             )
         )
         delay = StorageConfig().write_delay_seconds
+    path = base / values.get("path", str(StorageConfig().path))
+    if path.is_dir():
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("storage", "path")),
+                f"storage → path wijst naar de map {display_path(path)}, niet naar een databasebestand.",
+                "Geef de naam van een bestand in die map op, bijvoorbeeld data/bot.sqlite3.",
+                "storage → path",
+            )
+        )
+    elif path.parent.exists() and not path.parent.is_dir():
+        problems.append(
+            error(
+                doc.file,
+                doc.line(("storage", "path")),
+                f"{display_path(path.parent)} is een bestand, dus de database kan er niet in.",
+                "Kies een map die nog niet bestaat of een echte map, bijvoorbeeld data/bot.sqlite3.",
+                "storage → path",
+            )
+        )
     return StorageConfig(
-        path=base / values.get("path", str(StorageConfig().path)),
+        path=path,
         pseudonym_key=values.get("pseudonym_key", ""),
         retention_days=retention,
         store_question_text=values.get("store_question_text", True),
         write_delay_seconds=float(delay),
     )
+
+
+def webhook_secret(config: Config) -> str:
+    """The webhook secret token: $TELEGRAM_WEBHOOK_SECRET first, then the config."""
+    return os.environ.get(WEBHOOK_SECRET_ENV, "").strip() or config.telegram.webhook.secret_token.strip()
+
+
+def secrets_of(config: Config) -> tuple[str, ...]:
+    """Every secret the bot knows, for the log filter: token, webhook secret, pseudonym key."""
+    key = os.environ.get(PSEUDONYM_KEY_ENV, "").strip() or config.storage.pseudonym_key.strip()
+    return tuple(s for s in (telegram_token(config), webhook_secret(config), key) if s)
 
 
 def telegram_token(config: Config) -> str:

@@ -8,6 +8,7 @@ text), answers every callback query, and stays quiet in groups unless addressed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import html
 import logging
@@ -16,6 +17,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -25,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -36,7 +38,9 @@ from telegram.ext import (
     filters,
 )
 
+from .delivery import MaybeDelivered
 from .engine import Engine, utc_now
+from .knowledgefiles import vanished
 from .reloading import fingerprint, reload_engine
 from .replies import Outcome, Reply, Section, render_html
 from .storage import Storage
@@ -197,7 +201,9 @@ async def send_reply(
     markup = keyboard(reply, engine, handoff_possible(context))
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await message.reply_html(chunk, reply_markup=markup if last else None, do_quote=False)
+        # Telegram answered too late, but the reply most likely arrived: counted as sent (bot/delivery.py).
+        with contextlib.suppress(MaybeDelivered):
+            await message.reply_html(chunk, reply_markup=markup if last else None, do_quote=False)
 
 
 async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, question: str | None) -> None:
@@ -382,11 +388,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind = parts[0]
     message = query.message if isinstance(query.message, Message) else None
     if kind == FEEDBACK and len(parts) == 3:
+        if message is None or not offered(message, query.data or ""):
+            await answer_quietly(query)  # forged, or the buttons were already used: not counted
+            return
         helpful = parts[1] == "1"
-        await query.answer(engine.knowledge.messages.format("feedback_thanks"))
+        await answer_quietly(query, engine.knowledge.messages.format("feedback_thanks"))
         storage = storage_of(context)
         if storage is not None:
-            await storage.record_feedback(query.from_user.id, parts[2], helpful)
+            await storage.record_feedback(query.from_user.id, parts[2], helpful, (message.chat.id, message.message_id))
         if message is not None:
             await _drop_feedback_buttons(message)
             if not helpful:
@@ -394,7 +403,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await send_reply(message, reply, context)
                 await record(update, context, reply, None)
         return
-    await query.answer()
+    await answer_quietly(query)
     if message is None:
         return
     if kind in {HANDOFF, HANDOFF_YES, HANDOFF_NO}:
@@ -435,6 +444,20 @@ async def _navigate(update: Update, context: ContextTypes.DEFAULT_TYPE, message:
     except TelegramError as exc:  # e.g. "message is not modified", or too old to edit
         logger.info("Could not edit the menu (%s); sending it anew", exc)
         await message.reply_html(text, reply_markup=markup, do_quote=False)
+
+
+async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; a press answered too late (e.g. after a restart) still gets its reply."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:  # "query is too old and response timeout expired or query id is invalid"
+        logger.info("Could not answer a button press: %s", exc)
+
+
+def offered(message: Message, data: str) -> bool:
+    """The message carries a button with exactly this callback data (Telegram sends the message as it is now)."""
+    markup = message.reply_markup
+    return markup is not None and any(button.callback_data == data for row in markup.inline_keyboard for button in row)
 
 
 async def _drop_feedback_buttons(message: Message) -> None:
@@ -499,6 +522,9 @@ def _article(result_id: str, description: str, reply: Reply) -> InlineQueryResul
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log with traceback, apologise briefly to the user, optionally tell the admin chat."""
+    if isinstance(context.error, MaybeDelivered):  # the reply most likely arrived: no apology after it
+        logger.warning("A reply may not have arrived: %s", context.error)
+        return
     logger.error("Error while handling an update", exc_info=context.error)
     engine: Engine | None = context.bot_data.get(ENGINE_KEY)
     if isinstance(update, Update) and update.effective_chat is not None and engine is not None:
@@ -522,9 +548,15 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """An admin in a private chat with the bot, or the configured admin chat: stored questions go nowhere else."""
     config = context.bot_data.get(CONFIG_KEY)
     user = update.effective_user
-    return bool(config is not None and user is not None and user.id in config.telegram.admin_ids)
+    chat = update.effective_chat
+    if config is None or chat is None:
+        return False
+    if chat.id == config.telegram.admin_chat_id:
+        return True
+    return chat.type == ChatType.PRIVATE and user is not None and user.id in config.telegram.admin_ids
 
 
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -559,17 +591,23 @@ async def reload_knowledge(application: Application[Any, Any, Any, Any, Any, Any
     old: Engine = application.bot_data[ENGINE_KEY]  # its texts are known to be good
     # Loading and indexing take a moment: off the event loop, so replies keep flowing.
     result = await asyncio.to_thread(reload_engine, config, clock, old.reminders)
+    # Files that are gone are named as such, not only through other files' references to them.
+    gone = vanished(old.knowledge.files, (name for name, _, _ in current))
     if result.engine is None:
-        problems = "\n\n".join(p.format() for p in result.errors)
+        problems = "\n\n".join(p.format() for p in (*gone, *result.errors))
         text = old.knowledge.messages.format("reload_failed", fouten=problems)
-        if not force:  # with /herlaad the admin who asked gets the answer directly
-            await notify_admins(application, text)
-        return text
-    application.bot_data[ENGINE_KEY] = result.engine  # one assignment: the swap is atomic
-    knowledge = result.engine.knowledge
-    return knowledge.messages.format(
-        "reload_ok", vragen=str(len(knowledge.entries)), bestanden=str(len(knowledge.files))
-    )
+    else:
+        application.bot_data[ENGINE_KEY] = result.engine  # one assignment: the swap is atomic
+        knowledge = result.engine.knowledge
+        text = knowledge.messages.format(
+            "reload_ok", vragen=str(len(knowledge.entries)), bestanden=str(len(knowledge.files))
+        )
+        if not gone:
+            return text
+        text = "\n\n".join([text, *(p.format() for p in gone)])
+    if not force:  # with /herlaad the admin who asked gets the answer directly
+        await notify_admins(application, text)
+    return text
 
 
 async def notify_admins(application: Application[Any, Any, Any, Any, Any, Any], text: str) -> None:

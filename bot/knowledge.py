@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from . import hours
 from .crisis import Crisis, load_crisis
+from .knowledgefiles import missing_from_git, readable_problem
 from .lexicon import Lexicon, load_lexicon
 from .problems import Problem, error, sort_key, warning
 from .schema import Field, check_items, check_mapping, nearest
@@ -119,6 +120,8 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "forget_done": frozenset({"aantal"}),
     "forget_cancelled": frozenset(),
     "forget_failed": _CONTACT_PLACEHOLDERS,
+    # fairness: one chat sending faster than it can be answered
+    "slow_down": _CONTACT_PLACEHOLDERS,
 }
 
 AUDIENCES = ("parents", "professionals", "both")
@@ -318,6 +321,10 @@ def load_knowledge(directory: Path) -> LoadResult:
             )
             docs[name] = None
             continue
+        if (unusable := readable_problem(path, f"{dir_name}/{name}")) is not None:
+            problems.append(unusable)
+            docs[name] = None
+            continue
         doc, found = read_yaml(path, display_path(path))
         problems.extend(found)
         docs[name] = doc
@@ -330,13 +337,19 @@ def load_knowledge(directory: Path) -> LoadResult:
     messages = _load_messages(docs[MESSAGES_FILE], contacts, problems)
 
     faq_paths: list[Path] = []
+    unusable_faq = False
     for path in sorted(directory.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
-            continue  # folders and hidden files (editor swap files, .gitkeep) are not ours
+        if path.name.startswith("."):
+            continue  # hidden files (editor swap files, .gitkeep) are not ours
         if path.suffix in YAML_SUFFIXES:
-            if path.name not in DATA_FILES:
+            if path.name in DATA_FILES:
+                continue
+            if (unusable := readable_problem(path, f"{dir_name}/{path.name}")) is not None:
+                problems.append(unusable)  # unreadable, empty, or replaced by a folder: named as such
+                unusable_faq = True
+            else:
                 faq_paths.append(path)
-        else:
+        elif path.is_file():  # other folders are not ours
             problems.append(
                 warning(
                     display_path(path),
@@ -349,7 +362,7 @@ def load_knowledge(directory: Path) -> LoadResult:
     placeholder_values = contacts.placeholders() if contacts else dict.fromkeys(_CONTACT_PLACEHOLDERS, "x" * 25)
     entries: list[Entry] = []
     seen_ids: set[str] = set()  # ids of every entry, also the ones with errors
-    unreadable = False
+    unreadable = unusable_faq  # then `related` pointing into that file is not an error of its own
     for path in faq_paths:
         doc, found = read_yaml(path, display_path(path))
         problems.extend(found)
@@ -371,6 +384,7 @@ def load_knowledge(directory: Path) -> LoadResult:
             )
         )
     _check_across_entries(entries, problems, seen_ids, check_related=not unreadable)
+    problems.extend(missing_from_git(directory, dir_name, reported=DATA_FILES))
 
     problems.sort(key=sort_key)
     files = tuple(display_path(p) for p in faq_paths) + tuple(f"{dir_name}/{n}" for n in DATA_FILES)

@@ -47,16 +47,32 @@ Why it looks like this:
   compares correctly as text; `clock` is the one source of "now" (tests replace it).
 * One connection, shared by all handlers: an asyncio lock keeps a multi-statement
   transaction (purge, forget) from interleaving with other writes.
-* Events and feedback are written behind: `record_event` and `record_feedback` only queue
-  the row, and the queue is written in one transaction `storage.write_delay_seconds`
-  (default 1) after its first row, or at once when it holds `FLUSH_ROWS` rows. A reply
-  then costs no database round trip (a thread hand-over and a commit each), and a busy bot
-  commits once a second instead of once a message. Everything that reads or deletes writes
-  the queue first, so /stats, the report and `forget` always see every row, and `close`
-  writes it before closing (Ctrl-C loses nothing). Only a hard crash loses the last
-  second's rows. A failed write keeps the rows queued for the next try (up to
-  `MAX_QUEUED_ROWS`). `write_delay_seconds: 0` writes every row at once.
+* Events and feedback are written behind, and with the update they belong to: while an
+  update is being handled (`UPDATE_IN_HAND`, set by the inbox), the rows it records are
+  held and written in the same transaction as its done mark (`inbox_done`), right after
+  its reply was sent; updates handled at the same moment share that commit. So a crash
+  of the bot keeps a reply's rows and its done mark both or neither: an update that was
+  not marked done is handled again after the restart, and its rows recorded then. Rows
+  recorded outside an update are queued and written `storage.write_delay_seconds`
+  (default 1) after the first one, or at once when the queue holds `FLUSH_ROWS` rows.
+  Everything that reads or deletes writes the queue first, so /stats, the report and
+  `forget` always see every row, and `close` writes it before closing. A failed batch is
+  written again one row at a time: a row that fails on its own (e.g. a value SQLite
+  refuses) is logged and dropped, so it cannot poison later batches; when every row
+  fails, the database is the problem and the rows stay queued for the next try (up to
+  `MAX_QUEUED_ROWS`). Text is sanitised first (`clean`: lone surrogates and NUL become
+  U+FFFD). `write_delay_seconds: 0` writes rows recorded outside an update at once.
   Handoffs and preferences are always written at once: the bot reads them back.
+* `inbox`: every incoming update (id, arrival time, its JSON) is written here before
+  Telegram is told it arrived (see bot/inbox.py), and marked done, its JSON erased,
+  once handled. The JSON holds the person's chat id and text, so it is kept only while
+  the update waits to be answered; ids of handled updates (no content) are kept two days,
+  to recognise Telegram sending one again.
+* WAL with synchronous=NORMAL: a commit is safe once it returns if the bot's process
+  dies (kill -9, out of memory); if the computer itself loses power, the last commits
+  before the crash can be lost (SQLite's WAL keeps the database consistent either way).
+* The data folder is made 0700 and the database, its -wal/-shm files and the key file
+  0600 (bot/private_files.py): they hold question texts and pseudonyms.
 * A storage failure never stops the bot answering. Every public method logs the
   problem and returns a neutral value (None, 0, {}, []). If the database cannot be opened
   at all, `Storage.open` logs it and returns a disabled storage whose methods do
@@ -68,6 +84,7 @@ This module is part of the core: it must not import telegram.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import hashlib
 import hmac
@@ -84,6 +101,7 @@ from typing import Any
 import aiosqlite
 
 from .config import PSEUDONYM_KEY_ENV, StorageConfig
+from .private_files import create_private, private_folder, tighten
 from .replies import Outcome
 
 logger = logging.getLogger(__name__)
@@ -95,7 +113,18 @@ BUSY_TIMEOUT_SECONDS = 5.0
 FLUSH_ROWS = 200  # a queue this long is written at once, without waiting for the delay
 MAX_QUEUED_ROWS = 10_000  # while writing fails, rows beyond this are dropped (and counted in the log)
 INSERT_EVENT = "INSERT INTO events (created_at, user, outcome, faq_id, score, question) VALUES (?, ?, ?, ?, ?, ?)"
-INSERT_FEEDBACK = "INSERT INTO feedback (created_at, user, faq_id, helpful) VALUES (?, ?, ?, ?)"
+# A second 👍/👎 by the same person on the same message is ignored (unique index feedback_once).
+INSERT_FEEDBACK = "INSERT OR IGNORE INTO feedback (created_at, user, faq_id, helpful, message) VALUES (?, ?, ?, ?, ?)"
+MARK_DONE = "UPDATE inbox SET done_at = ?, payload = NULL WHERE update_id = ?"
+# How long a handled update's id is kept, to recognise Telegram delivering it again (it keeps
+# unconfirmed updates for 24 hours).
+INBOX_KEEP_DONE = dt.timedelta(days=2)
+# A handled update is tried at most this often in all (the first time, plus once after a restart).
+MAX_ATTEMPTS = 2
+REPLACEMENT = "\ufffd"
+# The update being handled in this task (set by the inbox): its rows are held back and written
+# in the same commit as its done mark, so a crash keeps both or neither.
+UPDATE_IN_HAND: contextvars.ContextVar[int | None] = contextvars.ContextVar("update_in_hand", default=None)
 # Outcomes whose question text is kept for staff review. Never crisis: those messages stay private.
 REVIEW_OUTCOMES = (Outcome.ESCALATE.value, Outcome.CLARIFY.value)
 KNOWN_OUTCOMES = frozenset(o.value for o in Outcome)
@@ -174,6 +203,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX feedback_created_at ON feedback (created_at)",
         ),
     ),
+    Migration(
+        3,
+        "durable inbox of updates; one 👍/👎 per person and message",
+        (
+            """
+            CREATE TABLE inbox (
+                update_id INTEGER PRIMARY KEY,
+                received_at TEXT NOT NULL,
+                payload TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                done_at TEXT
+            )
+            """,
+            "CREATE INDEX inbox_open ON inbox (update_id) WHERE done_at IS NULL",
+            "CREATE INDEX inbox_done_at ON inbox (done_at)",
+            "ALTER TABLE feedback ADD COLUMN message TEXT",
+            "CREATE UNIQUE INDEX feedback_once ON feedback (user, message) WHERE message IS NOT NULL",
+        ),
+    ),
 )
 # The tables `purge_older_than` clears by created_at.
 RETAINED_TABLES = ("events", "feedback", "handoffs")
@@ -189,6 +237,15 @@ class ReviewQuestion:
     faq_id: str | None
     score: float
     user: str | None  # the pseudonym, so repeated questions from one person can be seen
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """An update that was received but not yet handled to the end."""
+
+    update_id: int
+    payload: str  # the update as Telegram sent it (JSON)
+    attempts: int  # restarts that already handed it out again
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +304,15 @@ class Storage:
     """
 
     def __init__(
-        self, db: aiosqlite.Connection | None, key: bytes, path: Path, config: StorageConfig | None = None
+        self,
+        db: aiosqlite.Connection | None,
+        key: bytes,
+        path: Path,
+        config: StorageConfig | None = None,
+        question_chars: int | None = None,
     ) -> None:
         settings = config or StorageConfig(path=path)
+        self._question_chars = question_chars  # question text is kept up to what matching reads
         self._db = db
         self._key = key
         self._path = path
@@ -259,12 +322,16 @@ class Storage:
         self._failing = False  # the last operation failed: log the next failure briefly
         self._write_delay = max(0.0, settings.write_delay_seconds)
         self._queue: list[tuple[str, tuple[Any, ...]]] = []  # (INSERT statement, row), oldest first
+        self._held: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}  # update id → its rows, until it is done
         self._flush_timer: asyncio.TimerHandle | None = None
         self._flush_tasks: set[asyncio.Task[None]] = set()  # held so running flushes are not garbage-collected
 
     @classmethod
-    async def open(cls, config: StorageConfig) -> Storage:
+    async def open(cls, config: StorageConfig, question_chars: int | None = None) -> Storage:
         """Open (creating folder and file on first run), migrate, and load or create the key.
+
+        Folder 0700, database, write-ahead log and key 0600 (`private_files`).
+        `question_chars`: stored question texts are cut to this length (`max_question_chars`).
 
         Never raises for a database or file problem: it logs and returns a disabled storage.
         """
@@ -277,11 +344,14 @@ class Storage:
                     f"{path} is a folder, not a database file. Point storage.path at a file, e.g. data/bot.sqlite3."
                 )
             had_data = path.is_file() and path.stat().st_size > 0
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent, path)
+            create_private(path)  # SQLite gives the -wal and -shm files the database file's mode
+            tighten(path)
             db = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
             await _configure(db, path)
             key = _load_key(config, path, had_data)
             await _migrate(db, path)
+            tighten(path)
         except OPEN_ERRORS as exc:
             if isinstance(exc, StorageUnavailable):
                 logger.error("Storage disabled: %s", exc)
@@ -295,7 +365,7 @@ class Storage:
                 await _close_quietly(db)
             return cls.disabled(path)
         logger.info("Storage ready: %s (schema version %d)", path, MIGRATIONS[-1].version)
-        return cls(db, key, path, config)
+        return cls(db, key, path, config, question_chars)
 
     @classmethod
     def disabled(cls, path: Path | None = None) -> Storage:
@@ -321,6 +391,9 @@ class Storage:
 
     async def close(self) -> None:
         """Write the queued rows, commit and close; safe to call twice. Waits for a running write."""
+        for rows in self._held.values():  # updates that never finished: keep what they recorded
+            self._queue.extend(rows)
+        self._held.clear()
         await self.flush()
         async with self._lock:
             db, self._db = self._db, None
@@ -350,14 +423,73 @@ class Storage:
             logger.warning("Storage: unknown outcome %r recorded without question text", outcome)
         kept = None
         if self._store_question_text and question is not None and outcome in REVIEW_OUTCOMES:
-            kept = question.strip() or None
+            kept = question.strip()[: self._question_chars].strip() or None
         user = None if user_id is None else self.pseudonym(user_id)
         await self._append("record the event", INSERT_EVENT, (utc_now(), user, outcome, faq_id, float(score), kept))
 
-    async def record_feedback(self, user_id: int | None, faq_id: str, helpful: bool) -> None:
-        """One row per 👍/👎 press on an answer."""
+    async def record_feedback(
+        self, user_id: int | None, faq_id: str, helpful: bool, message: tuple[int, int] | None = None
+    ) -> None:
+        """One row per 👍/👎 press on an answer; `message` is (chat id, message id) of that answer.
+
+        With a message, a person's second press on the same answer is ignored: the pair is
+        stored as a keyed hash (like user ids) under a unique index with the user's pseudonym.
+        """
         user = None if user_id is None else self.pseudonym(user_id)
-        await self._append("record the feedback", INSERT_FEEDBACK, (utc_now(), user, faq_id, int(helpful)))
+        where = None if message is None else self._message_pseudonym(*message)
+        await self._append("record the feedback", INSERT_FEEDBACK, (utc_now(), user, faq_id, int(helpful), where))
+
+    def _message_pseudonym(self, chat_id: int, message_id: int) -> str:
+        return hmac.new(self._key, f"{int(chat_id)}:{int(message_id)}".encode("ascii"), hashlib.sha256).hexdigest()[
+            :PSEUDONYM_CHARS
+        ]
+
+    # The durable inbox (see the module docstring)
+
+    async def inbox_add(self, update_id: int, payload: str) -> bool | None:
+        """Keep an update until it is handled; written at once. True: new; False: seen before; None: failed."""
+        async with self._lock:
+            if self._db is None:
+                return None
+            try:
+                cursor = await self._db.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, received_at, payload) VALUES (?, ?, ?)",
+                    (int(update_id), utc_now(), clean(payload)),
+                )
+            except STORAGE_ERRORS as exc:
+                self._failed("keep an incoming update", exc)
+                return None
+            self._failing = False
+            return cursor.rowcount == 1
+
+    async def inbox_done(self, update_id: int) -> None:
+        """Mark an update handled and erase its content, in one commit with the rows it recorded.
+
+        Concurrent updates share a commit: whoever takes the lock next writes them all.
+        """
+        if self._db is None:
+            return
+        self._queue.extend(self._held.pop(int(update_id), []))
+        self._queue.append((MARK_DONE, (utc_now(), int(update_id))))
+        await self.flush()
+
+    async def inbox_open(self) -> list[InboxItem]:
+        """Updates received but not handled to the end, oldest first; forgets long-handled ones."""
+        if self._db is None:
+            return []
+        await self._forget_old_inbox_ids()
+        rows = await self._read(
+            "read the inbox",
+            "SELECT update_id, payload, attempts FROM inbox WHERE done_at IS NULL ORDER BY update_id",
+            (),
+        )
+        return [InboxItem(int(u), str(p or ""), int(a)) for u, p, a in rows]
+
+    async def inbox_attempt(self, update_id: int) -> None:
+        """Count one more try of an update, before it is handed out again (written at once)."""
+        await self._write(
+            "count an inbox attempt", "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", (int(update_id),)
+        )
 
     @property
     def queued(self) -> int:
@@ -382,15 +514,48 @@ class Storage:
                 written = await self._in_transaction(
                     db, f"write {len(rows)} queued records (kept for the next try)", _insert_batches(rows)
                 )
+                if written is None and len(rows) > 1:
+                    rows = await self._write_one_by_one(db, rows)
             except BaseException:  # cancelled: the rows stay queued
                 self._requeue(rows)
                 raise
-            if written is None:
+            if written is None and rows:
                 self._requeue(rows)
+
+    async def _write_one_by_one(
+        self, db: aiosqlite.Connection, rows: list[tuple[str, tuple[Any, ...]]]
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """After a failed batch: write each row alone, so one bad row cannot hold up the rest.
+
+        Rows that fail on their own are logged and dropped; if every row fails, the database
+        itself is the problem and all rows are returned, to stay queued. The caller holds the lock.
+        """
+        failed: list[tuple[str, tuple[Any, ...]]] = []
+        for sql, row in rows:
+            try:
+                await db.execute(sql, row)
+            except STORAGE_ERRORS as exc:
+                failed.append((sql, row))
+                last = exc
+        if len(failed) == len(rows):
+            return rows
+        for sql, _row in failed:
+            logger.error(
+                "Storage: dropped one record that cannot be written (%s: %s); the other %d were written",
+                sql.split("(")[0].strip(),
+                last,
+                len(rows) - len(failed),
+            )
+        self._failing = False
+        return []
 
     async def _append(self, action: str, sql: str, row: tuple[Any, ...]) -> None:
         """Queue one row for `flush` (or write it at once when there is no write delay)."""
         if self._db is None:
+            return
+        row = clean_row(row)
+        if (update_id := UPDATE_IN_HAND.get()) is not None:
+            self._held.setdefault(update_id, []).append((sql, row))  # written with its done mark
             return
         if self._write_delay <= 0:
             await self._write(action, sql, row)
@@ -577,8 +742,14 @@ class Storage:
         return deleted or 0
 
     async def purge_expired(self) -> int:
-        """Apply `storage.retention_days` (0 = keep forever); the bot calls this daily."""
+        """Apply `storage.retention_days` (0 = keep forever) and forget old inbox ids; the bot calls this daily."""
+        await self._forget_old_inbox_ids()
         return await self.purge_older_than(self._retention_days)
+
+    async def _forget_old_inbox_ids(self) -> None:
+        """Handled updates are remembered (id and times only) as long as Telegram might send them again."""
+        cutoff = timestamp(clock() - INBOX_KEEP_DONE)
+        await self._write("forget old inbox ids", "DELETE FROM inbox WHERE done_at < ?", (cutoff,))
 
     async def forget(self, user_id: int, chat_id: int | None = None) -> int:
         """Delete every row about this person; returns the number of rows deleted.
@@ -616,7 +787,7 @@ class Storage:
             if self._db is None:
                 return 0
             try:
-                cursor = await self._db.execute(sql, parameters)
+                cursor = await self._db.execute(sql, clean_row(parameters))
             except STORAGE_ERRORS as exc:
                 self._failed(action, exc)
                 return 0
@@ -700,16 +871,30 @@ def _statements(
 
 
 def _insert_batches(rows: Sequence[tuple[str, tuple[Any, ...]]]) -> Callable[[aiosqlite.Connection], Awaitable[int]]:
-    """Work for `_in_transaction`: insert queued (statement, row) pairs, one executemany per statement."""
+    """Work for `_in_transaction`: queued (statement, row) pairs, one executemany per statement.
+
+    Inserts come before the inbox's done marks, so an update is never marked done without its rows.
+    """
 
     async def run(db: aiosqlite.Connection) -> int:
-        for sql in (INSERT_EVENT, INSERT_FEEDBACK):
-            batch = [row for statement, row in rows if statement == sql]
-            if batch:
-                await db.executemany(sql, batch)
+        for sql in dict.fromkeys(statement for statement, _ in rows):
+            await db.executemany(sql, [row for statement, row in rows if statement == sql])
         return len(rows)
 
     return run
+
+
+def clean(text: str) -> str:
+    """Text SQLite can store: lone surrogates (from broken clients or forged data) and NUL replaced."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text.replace("\x00", REPLACEMENT)
+
+
+def clean_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(clean(value) if isinstance(value, str) else value for value in row)
 
 
 async def _configure(db: aiosqlite.Connection, path: Path) -> None:

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from . import handlers
-from .config import WEBHOOK_SECRET_ENV, Config, telegram_token
+from .config import WEBHOOK_SECRET_ENV, Config, secrets_of, telegram_token, webhook_secret
+from .delivery import DeliveryLimiter, DeliverySettings
 from .engine import Clock, utc_now
+from .fairness import FairUpdateProcessor
+from .inbox import Inbox, InboxQueue
 from .knowledge import Knowledge
+from .logsafety import protect
 from .reloading import fingerprint
 from .startup import build_engine
 from .storage import Storage
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 CONFIG_KEY = handlers.CONFIG_KEY
+INBOX_KEY = "inbox"
 PURGE_EVERY = dt.timedelta(days=1)
 # Connections to the Bot API: one per update being handled, plus room for jobs and error notices.
 SPARE_CONNECTIONS = 2
@@ -46,16 +50,21 @@ def build_application(
     token: str | None = None,
 ) -> AnyApplication:
     """The bot, wired and ready to initialise; storage opens in post_init unless given."""
+    tg = config.telegram
+    inbox = Inbox()
+    staff_chats = [chat for chat in (tg.admin_chat_id, tg.handoff_chat_id) if chat is not None]
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(token or telegram_token(config))
-        # Flood limits and RetryAfter: PTB waits and retries instead of failing the reply.
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=config.telegram.overall_max_rate, max_retries=config.telegram.max_retries)
+        # Network errors, 5xx and timeouts are retried; "retry after" waits for that chat only.
+        .rate_limiter(DeliveryLimiter(DeliverySettings.from_config(config)))
+        # Several chats at once, each chat's updates in order, and a cap per chat: against real
+        # Telegram every reply waits on the network, and one person must not hold up the others.
+        .concurrent_updates(
+            FairUpdateProcessor(tg.concurrent_updates, tg.max_queued_per_chat, exempt=staff_chats, hooks=inbox)
         )
-        # Several chats at once: against real Telegram every reply waits on the network, and
-        # one person's slow answer must not hold up the others.
-        .concurrent_updates(config.telegram.concurrent_updates)
+        # Every update is on disk before Telegram is told it arrived (bot/inbox.py).
+        .update_queue(InboxQueue(inbox))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -77,6 +86,7 @@ def build_application(
     application.bot_data[handlers.CLOCK_KEY] = clock
     application.bot_data[handlers.FINGERPRINT_KEY] = fingerprint(config.knowledge_dir)
     application.bot_data[handlers.ADMIN_CHAT_KEY] = config.telegram.admin_chat_id
+    application.bot_data[INBOX_KEY] = inbox
     if storage is not None:
         application.bot_data[handlers.STORAGE_KEY] = storage
     handlers.register(application)
@@ -84,10 +94,16 @@ def build_application(
 
 
 async def _post_init(application: AnyApplication) -> None:
-    """Open storage and register the command menu; neither may stop the bot from starting."""
+    """Open storage, answer what a crash left unanswered, register the command menu; none may stop the bot."""
     config: Config = application.bot_data[CONFIG_KEY]
     if handlers.STORAGE_KEY not in application.bot_data:
-        application.bot_data[handlers.STORAGE_KEY] = await Storage.open(config.storage)
+        application.bot_data[handlers.STORAGE_KEY] = await Storage.open(
+            config.storage, question_chars=config.max_question_chars
+        )
+    inbox: Inbox = application.bot_data[INBOX_KEY]
+    inbox.attach(application, application.bot_data[handlers.STORAGE_KEY])
+    if isinstance(application.update_queue, InboxQueue):
+        await inbox.replay(application.update_queue)
     try:
         await application.bot.set_my_commands(list(handlers.COMMANDS))
     except TelegramError:
@@ -109,8 +125,14 @@ async def _post_shutdown(application: AnyApplication) -> None:
 
 def run(config: Config, knowledge: Knowledge) -> None:
     """Run until Ctrl-C (or SIGTERM); PTB keeps polling through network errors."""
-    application = build_application(config, knowledge)
+    protect(secrets_of(config))
     tg = config.telegram
+    if tg.mode == "webhook" and not webhook_secret(config):
+        # `check` refuses this config too; this is the last line of defence.
+        raise SystemExit(
+            f"De webhook start niet zonder geheim token: zet {WEBHOOK_SECRET_ENV} of telegram.webhook.secret_token."
+        )
+    application = build_application(config, knowledge)
     if tg.mode == "webhook":
         hook = tg.webhook
         logger.info("Starting the webhook on %s:%d/%s", hook.listen, hook.port, hook.url_path)
@@ -119,7 +141,7 @@ def run(config: Config, knowledge: Knowledge) -> None:
             port=hook.port,
             url_path=hook.url_path,
             webhook_url=hook.public_url,
-            secret_token=os.environ.get(WEBHOOK_SECRET_ENV) or hook.secret_token or None,
+            secret_token=webhook_secret(config),
             allowed_updates=Update.ALL_TYPES,
             bootstrap_retries=-1,
         )

@@ -7,6 +7,7 @@ the constructed data and record the line of every path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,9 +82,10 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
+_UNCLOSED_QUOTE = "a quote is opened but never closed"
 # PyYAML's words for common slips, in words staff recognise.
 _PLAIN_WORDS = (
-    ("while scanning a quoted scalar", "a quote is opened but never closed"),
+    ("while scanning a quoted scalar", _UNCLOSED_QUOTE),
     ("mapping values are not allowed here", "there is a ': ' inside a text"),
     ("expected <block end>", "this line is indented differently from the lines around it"),
     ("did not find expected '-' indicator", "this line is indented differently from the lines around it"),
@@ -93,6 +95,31 @@ _PLAIN_WORDS = (
     ("expected ',' or ']'", "a '[' is opened but not closed with ']' (put a text starting with '[' between quotes)"),
     ("expected ',' or '}'", "a '{' is opened but not closed with '}' (put a text starting with '{' between quotes)"),
 )
+
+
+# A value that starts with a quote: after "key: ", after "- ", after "[" or "{", or alone on its line.
+_QUOTE_OPENS = re.compile(r"""^\s*(?:-\s+)*(?:[^\s#'"-][^#'"]*?:\s+)?(?:[\[{]\s*)?(?P<quote>["'])""")
+_DOUBLE_CLOSES = re.compile(r'(?<!\\)(?:\\\\)*"')
+
+
+def unclosed_quote_line(text: str, last_line: int) -> int | None:
+    """The first line (1-based, up to `last_line`) whose value opens a quote that the line does not close.
+
+    Only used once PyYAML has found an error: a quoted text over several lines is valid YAML,
+    but staff files never need one.
+    """
+    for number, line in enumerate(text.splitlines()[:last_line], start=1):
+        found = _QUOTE_OPENS.match(line)
+        if found is None:
+            continue
+        rest = line[found.end() :]
+        if found.group("quote") == '"':
+            closed = _DOUBLE_CLOSES.search(rest) is not None
+        else:
+            closed = "'" in rest.replace("''", "")  # '' is a quote inside a single-quoted text
+        if not closed:
+            return number
+    return None
 
 
 def _plain(exc: yaml.MarkedYAMLError) -> str:
@@ -116,11 +143,18 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDoc | None, list[Problem]]:
         unclosed = isinstance(exc, yaml.scanner.ScannerError) and "quoted scalar" in (exc.context or "")
         mark = (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
+        # A quote left open is closed by the next quote further down, so PyYAML stumbles
+        # lines later; the first line that opens a quote without closing it is the real one.
+        opened = unclosed_quote_line(text, line or len(text.splitlines()))
+        if opened is not None:
+            line, plain = opened, _UNCLOSED_QUOTE
+        else:
+            plain = _plain(exc)
         return None, [
             error(
                 file,
                 line,
-                f"YAML syntax error: {_plain(exc)}.",
+                f"YAML syntax error: {plain}.",
                 "Check this line and the one above it: indentation must line up with the "
                 "lines around it, a text containing ': ' or starting with a quote, '-', '{' or '[' "
                 "must be put between double quotes, and quotes must be closed.",

@@ -21,6 +21,14 @@ The HTTP side of ``https://api.telegram.org`` as python-telegram-bot (PTB 22.x) 
   the bot's reaction with :meth:`FakeBotApi.wait_for_call`.
 * :meth:`FakeBotApi.fail_next` injects one-off failures: 429 with ``retry_after`` (JSON, as Telegram
   sends it) or a 5xx with a plain-text body (as a proxy in front of Telegram would send it).
+* Network faults: :meth:`FakeBotApi.reset_next` drops the connection without handling the request,
+  :meth:`FakeBotApi.hang_next` holds it unanswered and unhandled for a while and then drops it,
+  :meth:`FakeBotApi.answer_late` handles it at once (the message is delivered) but answers only after
+  a while, and :meth:`FakeBotApi.outage` drops every request that arrives in the next seconds. A dropped
+  request is recorded with ``status`` 0.
+* ``flood_interval`` (seconds, default 0 = off): Telegram's flood control per chat. A message sent to a
+  chat sooner than this after the previous one delivered there gets 429 with ``retry_after`` the time
+  left (a float below one second, so tests can scale time down).
 * ``response_delay`` (seconds, constructor argument or attribute; default 0) emulates the network round
   trip to Telegram's servers: every request except getUpdates waits that long before it is handled and
   answered (file downloads too). getUpdates is left alone: a long poll already waits for updates, and
@@ -132,6 +140,8 @@ _STRING_PARAMS = frozenset(
         "voice",
     }
 )
+# No injected hang or outage lasts longer than this (every wait of the fake is bounded).
+_MAX_FAULT_SECONDS = 30.0
 _JSON_START = re.compile(r'^\s*(?:[{\["\-0-9]|true$|false$|null$)')
 
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
@@ -243,17 +253,20 @@ class Call:
 @dataclasses.dataclass
 class _Failure:
     status: int
-    retry_after: int
+    retry_after: float
     description: str | None
+    kind: str = "status"  # "status": answer with `status`; "reset", "hang", "late": see the fault helpers
+    seconds: float = 0.0  # how long a hang or a late answer takes
 
 
 class _Reply(Exception):
     """Raised inside a method handler to answer with an error."""
 
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, retry_after: float | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
 
 def _utf16_len(text: str) -> int:
@@ -298,9 +311,13 @@ class FakeBotApi:
         long_poll_cap: float = 1.0,
         record_get_updates: bool = True,
         response_delay: float = 0.0,
+        flood_interval: float = 0.0,
     ) -> None:
         self.token = token
         self.response_delay = response_delay
+        self.flood_interval = flood_interval
+        self._last_delivered: dict[int, float] = {}  # chat → when the last message was delivered there
+        self._down_until = 0.0  # time.monotonic() until which every request is dropped
         self.long_poll_cap = long_poll_cap
         self.record_get_updates = record_get_updates
         bot_id = _as_int(token.split(":", 1)[0]) or 123456789
@@ -433,6 +450,27 @@ class FakeBotApi:
         queue = self._failures.setdefault(method.lower(), deque())
         for _ in range(times):
             queue.append(_Failure(status=status, retry_after=retry_after, description=description))
+
+    def reset_next(self, method: str, *, times: int = 1) -> None:
+        """Drop the connection of the next ``times`` calls of ``method`` without handling them."""
+        self._queue_fault(method, "reset", 0.0, times)
+
+    def hang_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next ``times`` calls of ``method`` unanswered and unhandled for ``seconds``, then drop them."""
+        self._queue_fault(method, "hang", seconds, times)
+
+    def answer_late(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Handle the next ``times`` calls of ``method`` at once (a message is delivered), answer after ``seconds``."""
+        self._queue_fault(method, "late", seconds, times)
+
+    def outage(self, seconds: float) -> None:
+        """Drop every request (getUpdates too) that arrives in the next ``seconds``, unhandled."""
+        self._down_until = time.monotonic() + min(seconds, _MAX_FAULT_SECONDS)
+
+    def _queue_fault(self, method: str, kind: str, seconds: float, times: int) -> None:
+        queue = self._failures.setdefault(method.lower(), deque())
+        for _ in range(times):
+            queue.append(_Failure(0, 0, None, kind=kind, seconds=min(seconds, _MAX_FAULT_SECONDS)))
 
     # ------------------------------------------------------------------ inspection
 
@@ -845,17 +883,28 @@ class FakeBotApi:
         params, files = await self._read_params(request)
         method = _CANONICAL.get(rest.lower(), rest)
         arrived = time.monotonic()
+        record = self.record_get_updates or method != "getUpdates"
+        if arrived < self._down_until:
+            return self._drop(request, Call(index=len(self.calls), method=method, params=params, at=arrived), record)
         if method != "getUpdates":
             await self._emulate_round_trip()
         # Numbered after the wait: calls answered in the same wait never share an index.
         call = Call(index=len(self.calls), method=method, params=params, files=files, at=arrived)
-        record = self.record_get_updates or method != "getUpdates"
         if token != self.token:
             return self._finish(call, record, self._error(HTTPStatus.UNAUTHORIZED, "Unauthorized"))
 
         failures = self._failures.get(method.lower())
+        late = 0.0
         if failures:
-            return self._finish(call, record, self._injected(failures.popleft()))
+            failure = failures.popleft()
+            if failure.kind == "hang":
+                await asyncio.sleep(failure.seconds)
+            if failure.kind in ("reset", "hang"):
+                return self._drop(request, call, record)
+            if failure.kind == "late":
+                late = failure.seconds
+            else:
+                return self._finish(call, record, self._injected(failure))
 
         if method == "getUpdates":
             if record:
@@ -869,9 +918,23 @@ class FakeBotApi:
         try:
             result = self._dispatch(method, params, files)
         except _Reply as reply:
-            return self._finish(call, record, self._error(reply.status, reply.description))
+            return self._finish(call, record, self._error(reply.status, reply.description, reply.retry_after))
         call.result = result
+        if late:
+            await asyncio.sleep(late)  # delivered already; only the answer is late
         return self._finish(call, record, web.json_response({"ok": True, "result": result}))
+
+    def _drop(self, request: web.Request, call: Call, record: bool) -> web.Response:
+        """Close the connection without an answer (recorded with status 0)."""
+        if request.transport is not None:
+            request.transport.abort()
+        call.status = 0
+        call.error = "connection dropped"
+        call.answered_at = time.monotonic()
+        if record:
+            self.calls.append(call)
+            self._notify()
+        return web.Response(status=HTTPStatus.OK)  # never reaches the client
 
     async def _emulate_round_trip(self) -> None:
         """Wait ``response_delay`` seconds (the network round trip to Telegram); no wait at all for 0."""
@@ -889,7 +952,7 @@ class FakeBotApi:
         return response
 
     @staticmethod
-    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    def _error(status: int, description: str, retry_after: float | None = None) -> web.Response:
         body: JsonDict = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
@@ -1050,6 +1113,7 @@ class FakeBotApi:
 
     def _send(self, params: JsonDict, fields: JsonDict) -> JsonDict:
         chat_id = self._chat_id(params)
+        self._flood_control(chat_id)
         message: JsonDict = {
             "message_id": self._new_message_id(chat_id),
             "date": int(time.time()),
@@ -1073,6 +1137,18 @@ class FakeBotApi:
         self._messages.setdefault(chat_id, {})[message["message_id"]] = copy.deepcopy(message)
         self._bot_message_ids.setdefault(chat_id, []).append(message["message_id"])
         return message
+
+    def _flood_control(self, chat_id: int) -> None:
+        """Telegram's per-chat flood limit: 429 for a message sooner than ``flood_interval`` after the last."""
+        if self.flood_interval <= 0:
+            return
+        now = time.monotonic()
+        last = self._last_delivered.get(chat_id)
+        if last is not None and now - last < self.flood_interval:
+            left = self.flood_interval - (now - last)
+            retry_after = math.ceil(left) if self.flood_interval >= 1 else round(left, 3)
+            raise _Reply(HTTPStatus.TOO_MANY_REQUESTS, f"Too Many Requests: retry after {retry_after}", retry_after)
+        self._last_delivered[chat_id] = now
 
     def _media_fields(self, kind: str, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
         value = params.get(kind)

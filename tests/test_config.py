@@ -19,7 +19,7 @@ from bot.config import (
     load_config,
 )
 from bot.matching import MatchSettings
-from bot.problems import Problem, error
+from bot.problems import Problem, error, warning
 from bot.schema import Field
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -434,7 +434,8 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             2,
             "unknown key 'tokn'.",
             "Did you mean 'token'? The keys allowed here are: token, base_url, mode, webhook, admin_chat_id, "
-            "concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds.",
+            "concurrent_updates, overall_max_rate, max_retries, admin_ids, handoff_chat_id, reload_seconds, "
+            "retry_seconds, retry_first_delay, retry_max_delay, max_queued_per_chat.",
             "telegram",
         ),
         (
@@ -445,7 +446,7 @@ def test_all_problems_in_one_pass(workdir: Path) -> None:
             "telegram → mode",
         ),
         (
-            "telegram:\n  mode: webhook\n",
+            "telegram:\n  mode: webhook\n  webhook:\n    secret_token: geheim-token-van-32-tekens-lang\n",
             2,
             "webhook mode needs webhook.public_url.",
             "Add the https address Telegram should call, or use mode: polling.",
@@ -519,3 +520,166 @@ def test_example_config_documents_every_nested_key(section: tuple[str, ...], fie
     text = EXAMPLE.read_text(encoding="utf-8")
     for name in names - set(data):
         assert re.search(rf"^\s*#\s*{name}:", text, re.MULTILINE), f"{name} is not in config.example.yaml"
+
+
+# --- webhook safety, send timings, storage path, unclosed quotes --------------------------
+
+WEBHOOK = (
+    "telegram:\n  mode: webhook\n  webhook:\n"
+    "    public_url: {url}\n    listen: {listen}\n    secret_token: '{secret}'\n"
+)
+SECRET = "geheim-token-van-32-tekens-lang"
+
+
+@pytest.mark.parametrize(
+    ("url", "listen", "secret", "problem"),
+    [
+        ("https://bot.example.org/tg", "127.0.0.1", SECRET, None),
+        (
+            "https://bot.example.org/tg",
+            "127.0.0.1",
+            "",
+            error(
+                "config.yaml",
+                6,
+                "de webhook heeft geen geheim token, dus iedereen die het adres kent kan nepberichten sturen.",
+                "Zet een lange willekeurige tekst in de omgevingsvariabele TELEGRAM_WEBHOOK_SECRET (of bij "
+                "webhook → secret_token), bijvoorbeeld de uitvoer van: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'.",
+                "telegram → webhook → secret_token",
+            ),
+        ),
+        (
+            "https://bot.example.org/tg",
+            "127.0.0.1",
+            "kort",
+            error(
+                "config.yaml",
+                6,
+                "het geheime token van de webhook moet 16 tot 256 tekens lang zijn en mag alleen letters, "
+                "cijfers, _ en - bevatten.",
+                "Maak een nieuw token met: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'.",
+                "telegram → webhook → secret_token",
+            ),
+        ),
+        (
+            "http://bot.example.org/tg",
+            "127.0.0.1",
+            SECRET,
+            error(
+                "config.yaml",
+                4,
+                "Telegram roept een webhook alleen aan via https.",
+                "Gebruik een adres dat met https:// begint (de reverse proxy regelt het certificaat).",
+                "telegram → webhook → public_url",
+            ),
+        ),
+        (
+            "https://bot.example.org/tg",
+            "0.0.0.0",
+            SECRET,
+            warning(
+                "config.yaml",
+                5,
+                "de webhook luistert op 0.0.0.0, dus ook voor andere computers, zonder https ervoor.",
+                "Gebruik listen: 127.0.0.1 en zet een reverse proxy (bijvoorbeeld nginx) met https ervoor, "
+                "zoals de README laat zien.",
+                "telegram → webhook → listen",
+            ),
+        ),
+    ],
+)
+def test_webhook_mode_is_safe_or_refused(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, url: str, listen: str, secret: str, problem: Problem | None
+) -> None:
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    config, problems = load_text(workdir, WEBHOOK.format(url=url, listen=listen, secret=secret))
+    assert problems == ([] if problem is None else [problem])
+    assert (config is None) is (problem is not None and problem.is_error)
+
+
+def test_the_webhook_secret_may_come_from_the_environment(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    config, problems = load_text(workdir, WEBHOOK.format(url="https://b.example.org/t", listen="127.0.0.1", secret=""))
+    assert problems == [] and config is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "telegram:\n  retry_seconds: -1\n",
+            error(
+                "config.yaml",
+                2,
+                "'retry_seconds' is -1, buiten het bereik 0-3600.",
+                "Kies een waarde van 0 tot en met 3600.",
+                "telegram → retry_seconds",
+            ),
+        ),
+        (
+            "telegram:\n  max_queued_per_chat: 0\n",
+            error(
+                "config.yaml",
+                2,
+                "'max_queued_per_chat' is 0, buiten het bereik 1-1000.",
+                "Kies een waarde van 1 tot en met 1000.",
+                "telegram → max_queued_per_chat",
+            ),
+        ),
+        (
+            "telegram:\n  retry_first_delay: 2\n  retry_max_delay: 1\n",
+            error(
+                "config.yaml",
+                3,
+                "retry_max_delay (1) is korter dan retry_first_delay (2).",
+                "Maak retry_max_delay minstens even groot als retry_first_delay.",
+                "telegram → retry_max_delay",
+            ),
+        ),
+    ],
+)
+def test_send_timings_and_the_per_chat_cap_are_checked(workdir: Path, text: str, problem: Problem) -> None:
+    assert_only(load_text(workdir, text), problem)
+
+
+def test_the_send_timings_reach_the_config(workdir: Path) -> None:
+    text = "telegram:\n  retry_seconds: 5\n  retry_first_delay: 0.1\n  retry_max_delay: 2\n  max_queued_per_chat: 9\n"
+    config, problems = load_text(workdir, text)
+    assert problems == [] and config is not None
+    tg = config.telegram
+    assert (tg.retry_seconds, tg.retry_first_delay, tg.retry_max_delay, tg.max_queued_per_chat) == (5, 0.1, 2, 9)
+
+
+@pytest.mark.parametrize("folder", ["data", "."])
+def test_a_folder_as_storage_path_is_caught(workdir: Path, folder: str) -> None:
+    (workdir / "data").mkdir()
+    shown = "data" if folder == "data" else "."
+    assert_only(
+        load_text(workdir, f"storage:\n  path: {folder}\n"),
+        error(
+            "config.yaml",
+            2,
+            f"storage → path wijst naar de map {shown}, niet naar een databasebestand.",
+            "Geef de naam van een bestand in die map op, bijvoorbeeld data/bot.sqlite3.",
+            "storage → path",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('log_level: "INFO\nmax_question_chars: 1000\n', 1),
+        # The open quote is closed by the first quote on the next line, so PyYAML stumbles there.
+        ('telegram:\n  token: "abc\n  base_url: ""\n  mode: polling\n', 2),
+        ('telegram:\n  token: "abc\n  mode: "polling"\n  admin_ids: []\n', 2),
+        ("telegram:\n  mode: polling\n  token: 'it''s\n  base_url: 'x'\n", 3),
+        ('knowledge_dir: knowledge\ntelegram:\n  admin_ids: ["1]\n  base_url: "x"\n', 3),
+    ],
+)
+def test_an_unclosed_quote_is_reported_at_its_own_line(workdir: Path, text: str, line: int) -> None:
+    assert_only(
+        load_text(workdir, text),
+        error("config.yaml", line, "YAML syntax error: a quote is opened but never closed.", YAML_HINT),
+    )

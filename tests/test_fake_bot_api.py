@@ -399,3 +399,61 @@ async def test_server_binds_loopback_only_and_stops() -> None:
         with pytest.raises(aiohttp.ClientConnectionError):
             async with session.post(url, timeout=aiohttp.ClientTimeout(total=2)):
                 pass
+
+
+# ---------------------------------------------------------------------------------------- network faults
+
+
+async def post_message(server: FakeBotApi, chat: int, text: str, timeout: float = 5.0) -> tuple[int, Any]:
+    """sendMessage over raw HTTP: (status, body), or (0, the exception) when the connection failed."""
+    url = f"{server.base_url}{TOKEN}/sendMessage"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+            session.post(url, json={"chat_id": chat, "text": text}) as resp,
+        ):
+            return resp.status, await resp.json()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return 0, exc
+
+
+async def test_a_reset_drops_the_connection_without_delivering(server: FakeBotApi) -> None:
+    server.reset_next("sendMessage")
+    status, _ = await post_message(server, 5, "weg")
+    assert status == 0 and server.sent_texts(5) == []
+    assert (await post_message(server, 5, "wel"))[0] == 200 and server.sent_texts(5) == ["wel"]
+    assert [c.status for c in server.calls_to("sendMessage")] == [0, 200]
+
+
+async def test_a_hang_holds_then_drops_without_delivering(server: FakeBotApi) -> None:
+    server.hang_next("sendMessage", 0.3)
+    started = time.monotonic()
+    status, _ = await post_message(server, 5, "weg")
+    assert status == 0 and time.monotonic() - started >= 0.3
+    assert server.sent_texts(5) == []
+
+
+async def test_a_late_answer_delivers_first_and_answers_after_the_wait(server: FakeBotApi) -> None:
+    server.answer_late("sendMessage", 1.0)
+    status, _ = await post_message(server, 5, "te laat", timeout=0.3)  # the client gives up first
+    assert status == 0
+    assert server.sent_texts(5) == ["te laat"]  # but the message was delivered
+
+
+async def test_an_outage_drops_every_request_for_a_while(server: FakeBotApi) -> None:
+    server.outage(0.3)
+    assert (await post_message(server, 5, "weg"))[0] == 0
+    await asyncio.sleep(0.35)
+    assert (await post_message(server, 5, "terug"))[0] == 200
+    assert server.sent_texts(5) == ["terug"]
+
+
+async def test_flood_control_per_chat() -> None:
+    async with FakeBotApi(token=TOKEN, flood_interval=0.5) as server:
+        assert (await post_message(server, 5, "een"))[0] == 200
+        status, body = await post_message(server, 5, "twee")
+        assert status == 429 and 0 < body["parameters"]["retry_after"] <= 0.5
+        assert (await post_message(server, 6, "ander gesprek"))[0] == 200  # another chat is not limited
+        await asyncio.sleep(body["parameters"]["retry_after"])
+        assert (await post_message(server, 5, "twee"))[0] == 200
+        assert server.sent_texts(5) == ["een", "twee"]

@@ -16,6 +16,7 @@ from tests.conftest import OPEN_MOMENT
 from tests.offline_request import (
     BOT_ID,
     BOT_USERNAME,
+    USER_DICT,
     OfflineRequest,
     callback_update,
     message_dict,
@@ -341,3 +342,64 @@ async def test_a_stale_topic_index_shows_the_topic_list(app: tuple[App, OfflineR
     application, request, _ = app
     await application.process_update(callback_update(application.bot, "t|99|0"))
     assert request.sent("editMessageText")[-1]["text"] == "Kies een onderwerp:"
+
+
+FEEDBACK_MARKUP = {
+    "inline_keyboard": [
+        [
+            {"text": "👍", "callback_data": "f|1|politie-protocol"},
+            {"text": "👎", "callback_data": "f|0|politie-protocol"},
+        ]
+    ]
+}
+
+
+def press(bot: Any, data: str, message_id: int, markup: dict[str, Any] | None) -> Any:
+    """A button press on one particular bot message (the same message each time)."""
+    message = {
+        "message_id": message_id,
+        "date": 1_780_000_000,
+        "chat": {"id": 1001, "type": "private"},
+        "from": {"id": BOT_ID, "is_bot": True, "first_name": "JEP", "username": BOT_USERNAME},
+        "text": "Antwoord",
+        **({"reply_markup": markup} if markup is not None else {}),
+    }
+    query = {"id": str(message_id), "from": USER_DICT, "chat_instance": "ci", "data": data, "message": message}
+    return update_from(bot, callback_query=query)
+
+
+@pytest.mark.parametrize(
+    ("data", "markup"),
+    [
+        ("f|1|adres", FEEDBACK_MARKUP),  # forged: another entry than the message offered
+        ("f|1|politie-protocol", None),  # the message has no 👍/👎 (anymore)
+        ("f|1|politie-protocol", {"inline_keyboard": [[{"text": "x", "callback_data": "a|adres"}]]}),
+    ],
+)
+async def test_feedback_counts_only_on_the_message_it_was_offered_on(
+    app: tuple[App, OfflineRequest, Storage], data: str, markup: dict[str, Any] | None
+) -> None:
+    application, request, storage = app
+    await application.process_update(press(application.bot, data, 77, markup))
+    assert await storage.feedback_counts() == {}
+    assert request.sent("answerCallbackQuery")[-1].get("text") is None  # no thanks for nothing
+    assert request.sent() == []
+
+
+async def test_feedback_counts_once_per_person_and_message_however_often_replayed(
+    app: tuple[App, OfflineRequest, Storage],
+) -> None:
+    application, _, storage = app
+    for _ in range(20):  # the same press replayed
+        await application.process_update(press(application.bot, "f|1|politie-protocol", 78, FEEDBACK_MARKUP))
+    await application.process_update(press(application.bot, "f|1|politie-protocol", 79, FEEDBACK_MARKUP))
+    assert await storage.feedback_counts() == {"politie-protocol": (2, 0)}
+
+
+async def test_a_press_too_old_to_answer_still_gets_its_reply(app: tuple[App, OfflineRequest, Storage]) -> None:
+    """Handled again after a restart, Telegram refuses to answer the query; the reply still comes, no apology."""
+    application, request, _ = app
+    request.fail_methods.add("answerCallbackQuery")
+    await application.process_update(callback_update(application.bot, "a|politie-protocol"))
+    assert texts(request)[-1].startswith("<b>Wat is een samenwerkingsprotocol met de politie?</b>")
+    assert not any(text.startswith("Sorry") for text in texts(request))

@@ -200,3 +200,79 @@ async def test_forget_is_honest_when_storage_is_unavailable(
     app.bot_data["storage"] = Storage.disabled()
     await app.process_update(callback_update(app.bot, "vy"))
     assert request.sent("editMessageText")[-1]["text"].startswith("Het lukte nu niet om je gegevens te verwijderen.")
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "chat_type", "admin_ids", "answered"),
+    [
+        (ADMIN, "private", (ADMIN,), True),  # an admin in a private chat with the bot
+        (-5000, "supergroup", (ADMIN,), False),  # an admin in some group: questions must not leak there
+        (STAFF_CHAT, "supergroup", (ADMIN,), False),  # the hand-over chat is not the admin chat
+        (-6000, "supergroup", (), True),  # the configured admin chat
+        (ADMIN, "private", (), False),  # not an admin
+    ],
+)
+async def test_admin_commands_answer_only_in_private_with_an_admin_or_in_the_admin_chat(
+    staff_app: tuple[App, OfflineRequest, Storage, Path],
+    chat_id: int,
+    chat_type: str,
+    admin_ids: tuple[int, ...],
+    answered: bool,
+) -> None:
+    app, request, _, _ = staff_app
+    config = app.bot_data["config"]
+    telegram = dataclasses.replace(config.telegram, admin_ids=admin_ids, admin_chat_id=-6000)
+    app.bot_data["config"] = dataclasses.replace(config, telegram=telegram)
+    await app.process_update(text_update(app.bot, "hoe vraag ik een paspoort aan"))
+    await app.process_update(text_update(app.bot, "/onbeantwoord", chat_id=chat_id, chat_type=chat_type))
+    reply = texts(request)[-1]
+    assert ("hoe vraag ik een paspoort aan" in reply) is answered
+    assert (reply == "Deze opdracht is alleen voor medewerkers van Platform JEP.") is not answered
+
+
+@pytest.mark.parametrize("job", [False, True], ids=["/herlaad", "reload job"])
+async def test_a_deleted_knowledge_file_is_named_in_the_reload_notice(
+    staff_app: tuple[App, OfflineRequest, Storage, Path], job: bool
+) -> None:
+    app, request, _, folder = staff_app
+    (folder / "faq-gemeente.yaml").unlink()
+    text = await reload_knowledge(app, force=not job)
+    assert text is not None
+    assert "faq-gemeente.yaml\n=====> Warning: dit bestand is verwijderd sinds de vorige versie" in text
+    # Other files pointed at its entries: the new version has errors, and the deleted file is named first.
+    assert text.startswith("De gewijzigde kennisbank heeft fouten.")
+    assert text.index("faq-gemeente.yaml") < text.index("'related' points to")
+    if job:  # nobody asked: the admins are told
+        notices = [p for p in request.sent() if p["chat_id"] == ADMIN]
+        assert notices and "faq-gemeente.yaml" in notices[-1]["text"]
+
+
+EXTRA_FAQ = """entries:
+  - id: extra-vraag
+    question: Is dit een extra testvraag?
+    alternates:
+      - extra testvraag een
+      - extra testvraag twee
+      - extra testvraag drie
+      - extra testvraag vier
+      - extra testvraag vijf
+      - extra testvraag zes
+    answer: Dit is een extra antwoord voor de test.
+    topic: Test
+    audience: both
+    source: test.txt
+"""
+
+
+async def test_a_deleted_file_nobody_pointed_at_is_named_after_a_good_reload(
+    staff_app: tuple[App, OfflineRequest, Storage, Path],
+) -> None:
+    app, request, _, folder = staff_app
+    (folder / "faq-extra.yaml").write_text(EXTRA_FAQ, encoding="utf-8")
+    assert await reload_knowledge(app, force=False) == "Kennisbank geladen: 45 vragen uit 14 bestanden."
+    (folder / "faq-extra.yaml").unlink()
+    text = await reload_knowledge(app, force=False)
+    assert text is not None and text.startswith("Kennisbank geladen: 44 vragen uit 13 bestanden.")
+    assert "faq-extra.yaml\n=====> Warning: dit bestand is verwijderd sinds de vorige versie" in text
+    notices = [p for p in request.sent() if p["chat_id"] == ADMIN]
+    assert notices and "faq-extra.yaml" in notices[-1]["text"]

@@ -110,7 +110,7 @@ async def test_first_open_creates_folder_file_tables_and_version(db_path: Path) 
     await store.close()
     assert db_path.is_file()
     tables = {name for (name,) in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"events", "feedback", "preferences", "handoffs"}
+    assert tables == {"events", "feedback", "preferences", "handoffs", "inbox"}
     assert query(db_path, "PRAGMA user_version") == [(LATEST,)]
     assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
 
@@ -177,9 +177,13 @@ async def test_a_version_1_database_is_upgraded_in_place(db_path: Path, monkeypa
     old = await Storage.open(StorageConfig(path=db_path))
     assert old.enabled
     await old.record_event(RAW_USER, Outcome.ESCALATE, "klachten", 12.0, "een oude vraag")
-    await old.record_feedback(RAW_USER, "adres", helpful=True)
     await old.set_preference(RAW_CHAT, "audience", "ouders")
     await old.close()
+    with sqlite3.connect(db_path) as conn:  # a 👍 as version 1 stored it, before feedback had a message
+        conn.execute(
+            "INSERT INTO feedback (created_at, user, faq_id, helpful) VALUES (?, ?, 'adres', 1)",
+            ("2026-01-01T00:00:00+00:00", old.pseudonym(RAW_USER)),
+        )
     assert query(db_path, "PRAGMA user_version") == [(1,)]
     assert not query(db_path, "SELECT name FROM sqlite_master WHERE name = 'handoffs'")
 
@@ -423,7 +427,15 @@ async def test_a_queue_that_cannot_be_written_is_kept_within_its_bound(
     async def disk_full(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
+    real_execute = store._db.execute
+
+    async def no_inserts(sql: str, *args: Any) -> Any:  # one row at a time fails too: the disk is full
+        if sql.startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return await real_execute(sql, *args)
+
     monkeypatch.setattr(store._db, "executemany", disk_full)
+    monkeypatch.setattr(store._db, "execute", no_inserts)
     for n in range(5):
         await store.record_event(RAW_USER, Outcome.ANSWER, f"entry-{n}", 90.0, None)
     await store.flush()
@@ -432,6 +444,7 @@ async def test_a_queue_that_cannot_be_written_is_kept_within_its_bound(
     assert not store._db.in_transaction
 
     monkeypatch.setattr(store._db, "executemany", real_executemany)
+    monkeypatch.setattr(store._db, "execute", real_execute)
     await store.flush()
     assert query(db_path, "SELECT faq_id FROM events ORDER BY id") == [("entry-2",), ("entry-3",), ("entry-4",)]
     await store.close()
@@ -896,3 +909,92 @@ async def test_the_disabled_storage_does_nothing() -> None:
     store = Storage.disabled()
     assert not store.enabled
     await exercise_every_method(store)
+
+
+# Bad rows never poison storage
+
+
+LONE_SURROGATE = "vraag \ud800 met een kapot teken"
+
+
+@pytest.mark.parametrize("write_delay", [0, 60])
+async def test_text_with_a_lone_surrogate_or_nul_is_stored_sanitised(db_path: Path, write_delay: float) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=write_delay))
+    await store.record_event(RAW_USER, Outcome.ESCALATE, "id-\udfff", 10.0, LONE_SURROGATE + "\x00")
+    await store.record_feedback(RAW_USER, "adres\ud83d", helpful=True)
+    await store.record_handoff(RAW_USER, RAW_CHAT, LONE_SURROGATE, STAFF_CHAT, 9)
+    await store.record_event(RAW_USER, Outcome.ESCALATE, None, 10.0, "een gewone vraag")
+    await store.close()
+    assert query(db_path, "SELECT faq_id, question FROM events ORDER BY id") == [
+        ("id-\ufffd", "vraag \ufffd met een kapot teken\ufffd"),
+        (None, "een gewone vraag"),
+    ]
+    assert query(db_path, "SELECT faq_id FROM feedback") == [("adres\ufffd",)]
+    assert query(db_path, "SELECT question FROM handoffs") == [("vraag \ufffd met een kapot teken",)]
+
+
+async def test_a_row_that_cannot_be_written_is_dropped_and_the_rest_of_the_batch_kept(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    for n in range(3):
+        await store.record_event(RAW_USER, Outcome.ANSWER, f"entry-{n}", 90.0, None)
+    await store.record_event(RAW_USER, Outcome.ANSWER, "bad", float("nan"), None)  # NaN is NULL: NOT NULL fails
+    for n in range(3, 6):
+        await store.record_event(RAW_USER, Outcome.ANSWER, f"entry-{n}", 90.0, None)
+    await store.flush()
+    assert store.queued == 0
+    await store.record_event(RAW_USER, Outcome.ANSWER, "later", 90.0, None)  # later batches are not poisoned
+    await store.close()
+    written = [faq for (faq,) in query(db_path, "SELECT faq_id FROM events ORDER BY id")]
+    assert written == [f"entry-{n}" for n in range(6)] + ["later"]
+    assert any("dropped one record that cannot be written" in m for m in caplog.messages)
+
+
+async def test_question_text_is_kept_up_to_what_matching_reads(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path), question_chars=50)
+    await store.record_event(RAW_USER, Outcome.ESCALATE, None, 10.0, "x" * 49 + " " + "y" * 500)
+    await store.close()
+    assert query(db_path, "SELECT question FROM events") == [("x" * 49,)]
+
+
+async def test_feedback_counts_once_per_person_and_message(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=60))
+    for _ in range(100):  # a replayed press
+        await store.record_feedback(RAW_USER, "adres", helpful=True, message=(RAW_CHAT, 7))
+    await store.record_feedback(RAW_USER, "adres", helpful=False, message=(RAW_CHAT, 8))  # another answer
+    await store.record_feedback(OTHER_USER, "adres", helpful=True, message=(RAW_CHAT, 7))  # someone else
+    await store.record_feedback(RAW_USER, "adres", helpful=True, message=(OTHER_CHAT, 7))  # same id, other chat
+    assert await store.feedback_counts() == {"adres": (3, 1)}
+    await store.close()
+    stored = {m for (m,) in query(db_path, "SELECT message FROM feedback")}
+    assert all(len(m) == 32 and str(RAW_CHAT) not in m for m in stored)  # a keyed hash, not the ids
+
+
+async def test_the_inbox_keeps_an_update_until_done_and_erases_it_then(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path))
+    assert await store.inbox_add(5, '{"update_id": 5}') is True
+    assert await store.inbox_add(5, '{"update_id": 5}') is False
+    assert await store.inbox_add(6, '{"update_id": 6}') is True
+    assert [(i.update_id, i.attempts) for i in await store.inbox_open()] == [(5, 0), (6, 0)]
+    await store.inbox_attempt(6)
+    await store.inbox_done(5)
+    assert [(i.update_id, i.attempts) for i in await store.inbox_open()] == [(6, 1)]
+    await store.close()
+    assert query(db_path, "SELECT update_id, payload FROM inbox WHERE done_at IS NOT NULL") == [(5, None)]
+
+
+async def test_rows_of_an_update_in_hand_are_written_with_its_done_mark(db_path: Path) -> None:
+    store = await Storage.open(StorageConfig(path=db_path, write_delay_seconds=0))
+    await store.inbox_add(9, "{}")
+    token = storage_module.UPDATE_IN_HAND.set(9)
+    try:
+        await store.record_event(RAW_USER, Outcome.ANSWER, "adres", 90.0, None)
+        await store.flush()
+        assert events_in_file(db_path) == 0  # held back, even with no write delay
+    finally:
+        storage_module.UPDATE_IN_HAND.reset(token)
+    await store.inbox_done(9)
+    assert events_in_file(db_path) == 1
+    assert query(db_path, "SELECT done_at IS NOT NULL FROM inbox") == [(1,)]
+    await store.close()

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from bot.config import Config, StorageConfig, TelegramConfig
 from bot.knowledge import Knowledge
 from bot.storage import Storage
 from bot.telegram_app import build_application
-from tests.conftest import OPEN_MOMENT
 from tests.fake_bot_api import DEFAULT_TOKEN, Call, FakeBotApi
+from tests.live_bot import running_bot
 
 CHAT = 555
 AnyApp = Any
@@ -37,27 +36,6 @@ def make_config(server: FakeBotApi, tmp_path: Path) -> Config:
         telegram=TelegramConfig(token=DEFAULT_TOKEN, base_url=server.base_url),
         storage=StorageConfig(path=tmp_path / "bot.sqlite3", pseudonym_key="test-key"),
     )
-
-
-@asynccontextmanager
-async def running_bot(config: Config, knowledge: Knowledge) -> AsyncIterator[AnyApp]:
-    """Start the bot as `run_polling` does (post_init, polling), and shut it down the same way."""
-    app = build_application(config, knowledge, clock=lambda: OPEN_MOMENT)
-    updater = app.updater
-    assert updater is not None
-    assert app.post_init is not None and app.post_shutdown is not None
-    async with app:
-        await app.post_init(app)
-        try:
-            await app.start()
-            await updater.start_polling(poll_interval=0, timeout=1)
-            yield app
-        finally:
-            if updater.running:
-                await updater.stop()
-            if app.running:
-                await app.stop()
-            await app.post_shutdown(app)
 
 
 @pytest.fixture
@@ -289,3 +267,24 @@ async def test_start_up_schedules_reload_and_retention(
     async with running_bot(make_config(server, tmp_path), knowledge) as app:
         names = sorted(job.name for job in app.job_queue.jobs())
         assert names == ["reload", "retention"]
+
+
+def test_run_refuses_a_webhook_without_a_secret(
+    monkeypatch: pytest.MonkeyPatch, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    from telegram.ext import Application
+
+    from bot.config import WebhookConfig
+
+    started: list[str] = []
+    monkeypatch.setattr(Application, "run_webhook", lambda self, **kw: started.append("webhook"))
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET", raising=False)
+    hook = WebhookConfig(public_url="https://bot.example.org/tg")
+    config = Config(
+        telegram=TelegramConfig(token="1:T", mode="webhook", webhook=hook),
+        storage=StorageConfig(path=tmp_path / "db.sqlite3"),
+    )
+    with pytest.raises(SystemExit, match="De webhook start niet zonder geheim token"):
+        telegram_app.run(config, knowledge)
+    assert started == []
+    assert hook.listen == "127.0.0.1"  # behind a reverse proxy on the same machine by default
