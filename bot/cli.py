@@ -42,6 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("chat", help="chat with the bot in this terminal")
     commands.add_parser("run", help="run the Telegram bot if a token is configured, else the local chat")
 
+    learn = commands.add_parser(
+        "crisis-learn", help="learn the crisis word weights (bot/crisis_words.json) from the example sets"
+    )
+    learn.add_argument(
+        "--crisis-set",
+        action="append",
+        metavar="FILE",
+        help="a crisis set (default: the dev sets in tests/data/crisis)",
+    )
+    learn.add_argument(
+        "--question-set", action="append", metavar="FILE", help="a question set whose questions are no crisis"
+    )
+    learn.add_argument("--out", metavar="FILE", help="where to write the weights (default: bot/crisis_words.json)")
+
     report = commands.add_parser("report", help="review report for staff: what users asked and what was missed")
     report.add_argument("--days", type=int, default=30, help="how many days up to today (default 30)")
     report.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with charts")
@@ -58,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command in {"ask", "check", "report"}
+    quiet = args.command in {"ask", "check", "report", "crisis-learn"}
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -82,6 +96,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return cmd_chat(engine)
     if args.command == "report":
         return cmd_report(loaded, engine, args.days, args.html)
+    if args.command == "crisis-learn":
+        return cmd_crisis_learn(engine, args.crisis_set, args.question_set, args.out)
     return cmd_run(loaded, engine)
 
 
@@ -133,6 +149,7 @@ def crisis_json(engine: Engine, question: str) -> dict[str, Any]:
     return {
         "verdict": str(assessment.verdict),
         "families": [f.id for f in assessment.families],
+        "probability": assessment.probability,
         "signals": [
             {"family": s.family, "kind": s.kind, "signal": s.pattern, "words": s.words} for s in assessment.signals
         ],
@@ -186,8 +203,9 @@ def explain_crisis(engine: Engine, question: str) -> list[str]:
         lines = [f"Lexicon:   {shown}"]
     else:
         lines = []
+    learned = f"Learned:   {assessment.probability:.0%} likely someone is in danger (learned words)"
     if assessment.verdict is Verdict.NONE:
-        return [*lines, "Crisis:    no signal"]
+        return [*lines, "Crisis:    no signal", learned]
     meaning = {
         Verdict.CRISIS: "a situation: emergency lines first",
         Verdict.SUBJECT: "a question about a crisis subject: normal reply plus a safety line",
@@ -202,6 +220,7 @@ def explain_crisis(engine: Engine, question: str) -> list[str]:
         ("adult writer" if assessment.adult else "writer may be young"),
     ]
     lines.append("Context:   " + ", ".join(context))
+    lines.append(learned)
     for signal in assessment.signals:
         lines.append(f"  {signal.kind:<9} {signal.family:<20} {signal.pattern}   ← «{signal.words}»")
     return lines
@@ -226,6 +245,35 @@ def cmd_report(loaded: Loaded, engine: Engine, days: int, html_file: str | None)
     if html_file:
         write_html(report, Path(html_file))
         print(f"Wrote {html_file}: open it in a browser.")
+    return 0
+
+
+def cmd_crisis_learn(
+    engine: Engine, crisis_sets: list[str] | None, question_sets: list[str] | None, out: str | None
+) -> int:
+    """Learn the crisis word weights from the example sets and write them for the next start."""
+    from pathlib import Path
+
+    from . import crisiswords
+
+    root = Path(__file__).resolve().parent.parent
+    crisis_paths = [Path(p) for p in crisis_sets] if crisis_sets else crisiswords.default_crisis_sets(root)
+    question_paths = [Path(p) for p in question_sets] if question_sets else crisiswords.default_question_sets(root)
+    try:
+        examples = crisiswords.examples_from(crisis_paths, question_paths, engine.recogniser.words)
+    except crisiswords.LearnError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    families = [family.id for family in engine.knowledge.crisis.families]
+    model = crisiswords.train(examples, families)
+    target = Path(out) if out else crisiswords.MODEL_FILE
+    crisiswords.save(model, target)
+    crises = sum(1 for _tokens, label in examples if label != crisiswords.NOT_CRISIS)
+    print(
+        f"Learned from {len(examples)} messages ({crises} crisis) in "
+        f"{len(crisis_paths) + len(question_paths)} files: {len(model.weights)} words and word pairs, "
+        f"written to {target}."
+    )
     return 0
 
 

@@ -25,15 +25,17 @@ Any verdict but NONE marks the message as sensitive: its text is never stored.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .crisiswords import EMPTY_MODEL, Judgement, WordModel
 from .lexicon import EMPTY, Lexicon, Rewrite, sentence_words
 from .patterns import BREAK, Found, PatternError, PatternSet, Span, closest
-from .problems import Problem, error
+from .problems import Problem, error, warning
 from .schema import Field, check_mapping, nearest
 from .yamlsource import YamlDoc
 
@@ -92,6 +94,10 @@ class Crisis:
     context_weight: float = 0.25
     booster_weight: float = 0.25
     threshold: float = 1.0
+    learned_alone: float = 0.4  # the learned words alone make a crisis from this probability up
+    learned_veto: float = 0.05  # below this, a longer message is no crisis on weak rules alone
+    learned_weak: float = 0.2  # from this up, a message counts as sensitive (never stored)
+    learned_veto_strong: float = 0.03  # the same for a strong signal, judged on its own sentence
 
     def family(self, family_id: str) -> Family | None:
         return next((f for f in self.families if f.id == family_id), None)
@@ -115,6 +121,7 @@ class Signal:
     kind: str  # strong | together | subject | weak | short
     pattern: str
     words: str
+    span: Span | None = field(default=None, compare=False)  # where in the words (strong signals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,7 @@ class Assessment:
     past: bool = False
     joking: bool = False
     rewrites: tuple[Rewrite, ...] = field(default=(), compare=False)
+    probability: float = 0.0  # what the learned words say: how likely someone is in danger
 
     @property
     def sensitive(self) -> bool:
@@ -168,9 +176,16 @@ class _Tag:
 class Recogniser:
     """One compiled index over every pattern of `crisis.yaml`; build once per knowledge version."""
 
-    def __init__(self, crisis: Crisis, lexicon: Lexicon = EMPTY, real_words: Container[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        crisis: Crisis,
+        lexicon: Lexicon = EMPTY,
+        real_words: Container[str] = frozenset(),
+        model: WordModel = EMPTY_MODEL,
+    ) -> None:
         self.crisis = crisis
         self.lexicon = lexicon
+        self.model = model
         signals: list[tuple[str, _Tag]] = []  # the families' own patterns
         modifiers: list[tuple[str, _Tag]] = []  # who writes, about what, and when
 
@@ -213,18 +228,81 @@ class Recogniser:
         """The message as the recogniser reads it: standard Dutch words, sentences apart."""
         return self.lexicon.apply(sentence_words(text))
 
+    def words(self, text: str) -> list[str]:
+        """Only the words of `tokens` (for learning)."""
+        return self.tokens(text)[0]
+
     def assess(self, text: str) -> Assessment:
+        """The rules' verdict, then the learned words' second opinion (see `_second_opinion`)."""
         tokens, rewrites = self.tokens(text)
         if not tokens:
             return NOTHING
+        judgement = self.model.judge(tokens) if len(self.model.classes) > 1 else None
+        return self._second_opinion(self._rules(tokens, rewrites), judgement, tokens)
+
+    def _second_opinion(self, assessment: Assessment, judgement: Judgement | None, tokens: list[str]) -> Assessment:
+        """Combine the rules with the learned words.
+
+        Learned words alone make a crisis from `learned_alone` up: the rules miss situations
+        told without any signal word. Below `learned_veto`, a rule's crisis in a longer message
+        becomes a subject (the normal reply with a safety line): the words around the signal
+        say it is a question, a memory or a joke. A short message is left to the rules.
+        """
+        if judgement is None:
+            return assessment
+        crisis, p = self.crisis, judgement.probability
+        verdict, families, signals = assessment.verdict, assessment.families, assessment.signals
+        if verdict is Verdict.CRISIS:
+            n_words = sum(1 for t in tokens if t != BREAK)
+            if (
+                p < crisis.learned_veto
+                and n_words > crisis.short_message_words
+                and self._outweighed(assessment, tokens)
+            ):
+                verdict = Verdict.SUBJECT
+                signals = (*signals, Signal(assessment.families[0].id, "veto", f"kans {p:.0%}", ""))
+        elif p >= crisis.learned_alone and judgement.family is not None:
+            mine = self.crisis.family(judgement.family)
+            if mine is not None:
+                verdict = Verdict.CRISIS
+                families = (mine, *(f for f in families if f is not mine))
+                words = " / ".join(w for w, _weight in self.model.contributions(tokens, mine.id))
+                signals = (*signals, Signal(mine.id, "learned", f"kans {p:.0%}", words))
+        elif verdict is Verdict.NONE and p >= crisis.learned_weak:
+            verdict = Verdict.WEAK
+        if verdict is assessment.verdict and p == 0.0:
+            return assessment
+        return dataclasses.replace(
+            assessment, verdict=verdict, families=families, signals=signals, probability=round(p, 3)
+        )
+
+    def _outweighed(self, assessment: Assessment, tokens: list[str]) -> bool:
+        """Whether the learned words may overrule the rules' crisis in a long message.
+
+        A strong signal is judged on its own sentence (never in a short one, too few words to
+        judge): one alarming sentence in a long
+        everyday question ("Ik heb een vraag over school. Mijn zoon zegt dat hij dood wil.")
+        must not be outweighed by the question around it.
+        """
+        family = assessment.families[0].id
+        for signal in assessment.signals:
+            if signal.family == family and signal.kind == "strong" and signal.span is not None:
+                sentence = _sentence(tokens, signal.span)
+                if len(sentence) <= self.crisis.short_message_words:
+                    return False  # too few words around it to judge
+                if self.model.judge(sentence).probability >= self.crisis.learned_veto_strong:
+                    return False
+        return True
+
+    def _rules(self, tokens: list[str], rewrites: list[Rewrite]) -> Assessment:
         scan = self._patterns.scan(tokens)
         found = self._patterns.find(scan, only=self._signal_range)
         if not found:
-            return NOTHING
+            return Assessment(Verdict.NONE, rewrites=tuple(rewrites))
         blocked = self._exceptions.find(tokens)
         live = [f for f in found if not _overlaps(f, blocked)]
         if not live:
-            return NOTHING
+            return Assessment(Verdict.NONE, rewrites=tuple(rewrites))
         tag = self._tags
         context = [f for f in self._patterns.find(scan, only=self._modifier_range) if not _overlaps(f, blocked)]
         roles = {tag[f.pattern].role for f in context}
@@ -372,7 +450,7 @@ class Recogniser:
         return best
 
     def _signal(self, family: Family, kind: str, found: Found, tokens: Sequence[str]) -> Signal:
-        return Signal(family.id, kind, self._patterns.sources[found.pattern], _words(tokens, found))
+        return Signal(family.id, kind, self._patterns.sources[found.pattern], _words(tokens, found), _extent(found))
 
     def lines_for(self, assessment: Assessment) -> tuple[HelpLine, ...]:
         """The help lines for a crisis reply: per family in order, the young people's lines last."""
@@ -415,6 +493,16 @@ def _combined(rule: Sequence[str], groups: Mapping[str, list[Found]], window: in
     return closest([[_extent(f) for f in groups[name]] for name in rule], window) is not None
 
 
+def _sentence(tokens: Sequence[str], span: Span) -> list[str]:
+    """The words of the sentence(s) a span lies in."""
+    start, end = span.start, span.end
+    while start > 0 and tokens[start - 1] != BREAK:
+        start -= 1
+    while end + 1 < len(tokens) and tokens[end + 1] != BREAK:
+        end += 1
+    return [t for t in tokens[start : end + 1] if t != BREAK]
+
+
 def _extent(found: Found) -> Span:
     return Span(found.start, found.end)
 
@@ -443,6 +531,10 @@ CRISIS_FIELDS = (
     Field("context_weight", "number", required=False, example="0.25"),
     Field("booster_weight", "number", required=False, example="0.25"),
     Field("threshold", "number", required=False, example="1"),
+    Field("learned_alone", "number", required=False, example="0.4"),
+    Field("learned_veto", "number", required=False, example="0.05"),
+    Field("learned_weak", "number", required=False, example="0.2"),
+    Field("learned_veto_strong", "number", required=False, example="0.03"),
     Field("families", "list"),
 )
 LINE_FIELDS = (
@@ -497,6 +589,18 @@ def load_crisis(
                     key,
                 )
             )
+    for key in ("learned_alone", "learned_veto", "learned_weak", "learned_veto_strong"):
+        value = top.get(key)
+        if value is not None and not 0 <= value <= 1:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line((key,)),
+                    f"'{key}' is {value:g}; dat is een kans en moet tussen 0 en 1 liggen.",
+                    f"Zet een getal van 0 tot en met 1 achter '{key}:', bijvoorbeeld 0.4.",
+                    key,
+                )
+            )
     families: list[Family] = []
     seen_ids: dict[str, int] = {}
     for index, _raw in enumerate(top.get("families") or []):
@@ -540,7 +644,42 @@ def load_crisis(
         context_weight=float(top.get("context_weight", 0.25)),
         booster_weight=float(top.get("booster_weight", 0.25)),
         threshold=float(top.get("threshold", 1.0)),
+        learned_alone=float(top.get("learned_alone", 0.4)),
+        learned_veto=float(top.get("learned_veto", 0.05)),
+        learned_weak=float(top.get("learned_weak", 0.2)),
+        learned_veto_strong=float(top.get("learned_veto_strong", 0.03)),
     )
+
+
+def check_learned(crisis: Crisis, doc: YamlDoc | None, model: WordModel) -> list[Problem]:
+    """Warnings when the learned words do not know a family of crisis.yaml (or are missing)."""
+    if doc is None:
+        return []
+    line = doc.line(("families",))
+    if len(model.classes) <= 1:
+        return [
+            warning(
+                doc.file,
+                line,
+                "De geleerde woorden (bot/crisis_words.json) ontbreken of zijn onleesbaar: de bot herkent "
+                "een noodsituatie nu alleen aan de signalen in dit bestand.",
+                "Vraag een ontwikkelaar om 'python -m bot crisis-learn' te draaien.",
+                "families",
+            )
+        ]
+    return [
+        warning(
+            doc.file,
+            line,
+            f"De geleerde woorden kennen de familie '{family.id}' niet: een bericht over deze familie "
+            "zonder signaalwoord uit dit bestand wordt niet herkend.",
+            "Heb je een familie toegevoegd of een id veranderd? Vraag een ontwikkelaar om "
+            "'python -m bot crisis-learn' te draaien, met voorbeeldberichten voor deze familie.",
+            "families",
+        )
+        for family in crisis.families
+        if family.id not in model.classes
+    ]
 
 
 def _load_lines(doc: YamlDoc, top: dict[str, Any], problems: list[Problem]) -> dict[str, HelpLine]:

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from . import hours
+from . import crisiswords, hours
 from .crisis import Assessment, Recogniser, Verdict
 from .knowledge import Entry, Knowledge
 from .matching import Candidate, Matcher, MatchResult, MatchSettings, decide
@@ -81,7 +81,7 @@ class Engine:
         self.reminders = reminders or SafetyReminders(settings.reminder_minutes, clock)
         self.matcher = Matcher(knowledge, settings.matching)
         real_words = RealWords(self.matcher.normaliser.known)
-        self.recogniser = Recogniser(knowledge.crisis, knowledge.lexicon, real_words)
+        self.recogniser = Recogniser(knowledge.crisis, knowledge.lexicon, real_words, crisiswords.default_model())
         self._out_of_scope = PhraseSpotter(knowledge.language.out_of_scope, prefixes=True, real_words=real_words)
         self._smalltalk = SmalltalkScreen(
             knowledge.smalltalk, knowledge.smalltalk_fillers, knowledge.language.stopwords

@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rapidfuzz import fuzz, process
 
 from . import hours
-from .crisis import Crisis, load_crisis
+from .crisis import Crisis, check_learned, load_crisis
+from .crisiswords import default_model
 from .knowledgefiles import missing_from_git, readable_problem
 from .lexicon import Lexicon, load_lexicon
 from .problems import Problem, error, sort_key, warning
@@ -332,6 +333,8 @@ def load_knowledge(directory: Path) -> LoadResult:
     contacts = _load_contacts(docs[CONTACTS_FILE], problems)
     language = _load_language(docs[SYNONYMS_FILE], problems)
     crisis = load_crisis(docs[CRISIS_FILE], problems, reflow)
+    if crisis is not None:
+        problems.extend(check_learned(crisis, docs[CRISIS_FILE], default_model()))
     lexicon = load_lexicon(docs[LEXICON_FILE], problems)
     smalltalk, fillers = _load_smalltalk(docs[SMALLTALK_FILE], problems)
     messages = _load_messages(docs[MESSAGES_FILE], contacts, problems)

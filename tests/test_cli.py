@@ -116,3 +116,33 @@ async def test_report_command_text_and_html(tmp_path: Path, capsys: pytest.Captu
 def test_report_rejects_zero_days(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--config", CONFIG, "report", "--days", "0"]) == 2
     assert "--days must be 1 or more." in capsys.readouterr().err
+
+
+def test_crisis_learn_writes_the_weights(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    crisis_set = tmp_path / "dev9.yaml"
+    crisis_set.write_text(
+        "messages:\n"
+        "  - {text: 'Mijn dochter is al uren weg en neemt niet op', expect: crisis, family: missing}\n"
+        "  - {text: 'Ik ga dood van het lachen', expect: not-crisis, kind: hyperbole}\n",
+        encoding="utf-8",
+    )
+    questions = tmp_path / "questions.yaml"
+    questions.write_text("questions:\n  - {q: 'Wat doet een jongerenwerker?', topic: wat-is}\n", encoding="utf-8")
+    out = tmp_path / "words.json"
+    argv = ["--config", CONFIG, "crisis-learn", "--crisis-set", str(crisis_set), "--question-set", str(questions)]
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Learned from 3 messages (1 crisis) in 2 files: ")
+    assert printed.endswith(f"written to {out}.\n")
+    model = json.loads(out.read_text(encoding="utf-8"))
+    assert model["classes"][:2] == ["-", "overdosis"] and "vermissing" in model["classes"]
+
+
+def test_crisis_learn_refuses_a_sealed_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sealed = tmp_path / "sealed.yaml"
+    sealed.write_text("messages: []\n", encoding="utf-8")
+    assert (
+        cli.main(["--config", CONFIG, "crisis-learn", "--crisis-set", str(sealed), "--out", str(tmp_path / "w")]) == 1
+    )
+    assert capsys.readouterr().err == f"{sealed} is a sealed test set: it is scored, never learned from.\n"
+    assert not (tmp_path / "w").exists()
