@@ -252,6 +252,7 @@ def cmd_crisis_learn(
     engine: Engine, crisis_sets: list[str] | None, question_sets: list[str] | None, out: str | None
 ) -> int:
     """Learn the crisis word weights from the example sets and write them for the next start."""
+    import dataclasses
     from pathlib import Path
 
     from . import crisiswords
@@ -266,6 +267,8 @@ def cmd_crisis_learn(
         return 1
     families = [family.id for family in engine.knowledge.crisis.families]
     model = crisiswords.train(examples, families)
+    sources = {crisiswords.source_name(p, root): crisiswords.fingerprint(p) for p in [*crisis_paths, *question_paths]}
+    model = dataclasses.replace(model, sources=sources)
     target = Path(out) if out else crisiswords.MODEL_FILE
     crisiswords.save(model, target)
     crises = sum(1 for _tokens, label in examples if label != crisiswords.NOT_CRISIS)

@@ -17,12 +17,14 @@ edits them by hand. `crisis.py` decides what the score means together with the r
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import math
+import os
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,7 @@ class WordModel:
     classes: tuple[str, ...]
     bias: tuple[float, ...]
     weights: Mapping[str, Sequence[float]]
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)  # file name → fingerprint
 
     def judge(self, tokens: Sequence[str]) -> Judgement:
         scores = self._scores(features(tokens))
@@ -224,9 +227,20 @@ def train(
     return WordModel(classes, tuple(round(b, 3) for b in bias), kept)
 
 
+def fingerprint(path: Path) -> str:
+    """A short fingerprint of a training file: the shipped model says what it learned from."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def source_name(path: Path, root: Path) -> str:
+    """How a training file is named in the model: relative to the project, '/' apart."""
+    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+
+
 def save(model: WordModel, path: Path = MODEL_FILE) -> None:
     document = {
         "format": FORMAT,
+        "sources": dict(sorted(model.sources.items())),
         "classes": list(model.classes),
         "bias": list(model.bias),
         "weights": {f: list(row) for f, row in sorted(model.weights.items())},
@@ -251,7 +265,8 @@ def load(path: Path = MODEL_FILE) -> WordModel:
         weights = document["weights"]  # rows stay JSON lists: converting 20 000 of them costs a start-up
         if len(bias) != len(classes) or not all(len(row) == len(classes) for row in weights.values()):
             raise ValueError("rows of the wrong length")
-        return WordModel(classes, bias, weights)
+        sources = {str(k): str(v) for k, v in (document.get("sources") or {}).items()}
+        return WordModel(classes, bias, weights, sources)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.error("Crisis word model %s unusable (%s); screening with the rules only", path, exc)
         return EMPTY_MODEL

@@ -152,6 +152,7 @@ class PatternSet:
         # Each phrase is looked up by its rarest word (its anchor), not its first: 'ik' and 'wil'
         # begin many phrases and turn up in almost every message; 'dood' does not.
         self._starts: dict[int, list[tuple[int, int, int, int]]] = {}
+        self._starts_by_range: dict[tuple[int, int, int], dict[int, list[tuple[int, int, int, int]]]] = {}
         rarity = {atom: _commonness(text, is_prefix) for (text, is_prefix), atom in self._atoms.items()}
         for p_index, compiled in enumerate(self._compiled):
             for part_index, variants in enumerate(compiled.parts):
@@ -331,6 +332,19 @@ class PatternSet:
                     where.append(index)
         return Scan(hits, positions, frozenset(positions))
 
+    def _starts_in(self, only: range) -> dict[int, list[tuple[int, int, int, int]]]:
+        """The anchors of the patterns in `only`, worked out once per range."""
+        key = (only.start, only.stop, only.step)
+        starts = self._starts_by_range.get(key)
+        if starts is None:
+            starts = {}
+            for atom, items in self._starts.items():
+                kept = [item for item in items if item[0] in only]
+                if kept:
+                    starts[atom] = kept
+            self._starts_by_range[key] = starts
+        return starts
+
     def find(self, words: Sequence[str] | Scan, window: int = WINDOW, only: range | None = None) -> list[Found]:
         """Every pattern found: each place of a one-part pattern, the tightest of an 'a + b'.
 
@@ -341,10 +355,9 @@ class PatternSet:
         compiled = self._compiled
         limit = 2 * MAX_PLACES  # a long story repeats itself: enough places of one part
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, part) → (first, last) word
+        starts = self._starts if only is None else self._starts_in(only)
         for atom, where in scan.positions.items():
-            for p_index, part_index, v_index, anchor in self._starts.get(atom, ()):
-                if only is not None and p_index not in only:
-                    continue
+            for p_index, part_index, v_index, anchor in starts.get(atom, ()):
                 variant = compiled[p_index].parts[part_index][v_index]
                 found_places = places.setdefault((p_index, part_index), [])
                 if len(variant) == 1:

@@ -187,6 +187,14 @@ def test_the_shipped_model_knows_every_family(knowledge: Knowledge) -> None:
     assert check_learned(knowledge.crisis, doc, model) == []
 
 
+def test_the_shipped_model_learned_from_the_current_dev_sets() -> None:
+    """Added or changed a crisis dev set? Run `python -m bot crisis-learn` and commit the result."""
+    model = crisiswords.default_model()
+    for path in crisiswords.default_crisis_sets(ROOT) + crisiswords.default_question_sets(ROOT):
+        name = crisiswords.source_name(path, ROOT)
+        assert model.sources.get(name) == crisiswords.fingerprint(path), name
+
+
 def test_staff_are_told_when_the_learned_words_miss_a_family(knowledge: Knowledge) -> None:
     doc, _problems = read_yaml(ROOT / "knowledge" / "crisis.yaml", "knowledge/crisis.yaml")
     problems = check_learned(knowledge.crisis, doc, TOY)
