@@ -175,6 +175,11 @@ def explain(engine: Engine, question: str, reply: Reply) -> str:
         f"Question:  {question}",
         f"Read as:   {' '.join(a.words) or '(no content words)'}",
     ]
+    if result.focus:
+        lines.append(f"Asked:     «{result.focus}»  (the question sentence of a long message; the rest counts less)")
+    if a.rewrites:
+        shown = ", ".join(f"{typed} → {standard}" for typed, standard in dict.fromkeys(a.rewrites))
+        lines.append(f"Everyday:  {shown}  (chat-speak and dialect read as standard Dutch)")
     if a.corrections:
         lines.append("Typos:     " + ", ".join(f"{typed} → {fixed}" for typed, fixed in a.corrections))
     if a.unknown:
@@ -198,11 +203,7 @@ def explain(engine: Engine, question: str, reply: Reply) -> str:
 def explain_crisis(engine: Engine, question: str) -> list[str]:
     """The crisis part of the test pane: which family and which signals fired, and why it counts."""
     assessment = engine.assess(question)
-    if assessment.rewrites:
-        shown = ", ".join(f"{r.typed} → {r.standard}" for r in dict.fromkeys(assessment.rewrites))
-        lines = [f"Lexicon:   {shown}"]
-    else:
-        lines = []
+    lines: list[str] = []  # the lexicon's rewrites are shown once, under "Everyday:"
     learned = f"Learned:   {assessment.probability:.0%} likely someone is in danger (learned words)"
     if assessment.verdict is Verdict.NONE:
         return [*lines, "Crisis:    no signal", learned]

@@ -101,6 +101,8 @@ MATCHING_RANGES: dict[str, tuple[str, float, float]] = {
     "min_evidence": ("number", 0, 100),
     "min_coverage": ("number", 0, 1),
     "out_of_scope_min_coverage": ("number", 0, 1),
+    "focus_from_words": ("integer", 1, 10_000),
+    "story_weight": ("number", 0, 1),
     "typo_min_length": ("integer", 1, 50),
     "typo_max_distance_short": ("integer", 0, 5),
     "typo_long_from": ("integer", 1, 50),

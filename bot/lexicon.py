@@ -111,6 +111,10 @@ class Lexicon:
     def standard_words(self, text: str) -> list[str]:
         return self.apply(words(text))[0]
 
+    def read(self, text: str) -> tuple[list[str], list[Rewrite]]:
+        """A text's words in standard Dutch, and what was rewritten (for the test pane)."""
+        return self.apply(words(text))
+
 
 EMPTY = Lexicon({})
 

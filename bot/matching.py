@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from .focus import question_part
 from .knowledge import Entry, Knowledge
 from .text import Analysis, Normaliser, TypoSettings, common_words, fold
 
@@ -62,6 +63,8 @@ class MatchSettings:
     min_evidence: float = 1.5
     min_coverage: float = 0.2
     out_of_scope_min_coverage: float = 0.6
+    focus_from_words: int = 30
+    story_weight: float = 0.4
     typos: TypoSettings = field(default_factory=TypoSettings)
 
 
@@ -82,6 +85,13 @@ class Candidate:
 class MatchResult:
     analysis: Analysis
     candidates: tuple[Candidate, ...]  # best first
+    focus: str | None = None  # the question sentence(s) of a long message (`focus.py`)
+    focus_analysis: Analysis | None = None
+
+    @property
+    def asked(self) -> Analysis:
+        """The analysis of what was asked: the question sentence(s), else the whole message."""
+        return self.focus_analysis or self.analysis
 
     @property
     def best(self) -> Candidate | None:
@@ -99,7 +109,11 @@ class Matcher:
             for text in (*entry.phrasings, entry.answer):
                 vocabulary.update(fold(text).split())
         self.normaliser = Normaliser(
-            knowledge.language.synonyms, knowledge.language.stopwords, vocabulary, self.settings.typos
+            knowledge.language.synonyms,
+            knowledge.language.stopwords,
+            vocabulary,
+            self.settings.typos,
+            knowledge.lexicon,
         )
         self.entries = knowledge.entries
         self._phrasing_text: list[str] = []  # normalised phrasing, as rapidfuzz sees it
@@ -150,11 +164,17 @@ class Matcher:
         return self.settings.unknown_word_weight * self._max_idf * unknown_share(word or term)
 
     def match(self, text: str) -> MatchResult:
-        analysis = self.normaliser.analyse(text)
-        if not analysis.terms or not self._phrasing_text:
-            return MatchResult(analysis, ())
         s = self.settings
-        query = " ".join(analysis.terms)
+        analysis = self.normaliser.analyse(text)
+        focus = question_part(text, s.focus_from_words)
+        asked = self.normaliser.analyse(focus) if focus else None
+        if asked is not None and not asked.terms:
+            focus, asked = None, None
+        if not analysis.terms or not self._phrasing_text:
+            return MatchResult(analysis, (), focus, asked)
+        # A long message is compared on its question; the story's words still count, for less.
+        query = " ".join((asked or analysis).terms)
+        in_question = frozenset(asked.terms) if asked is not None else None
         # Only phrasings that share a term with the question can cover any of it, and an
         # entry that covers nothing is never offered: scanning just those loses nothing.
         # The rarest terms go first; a very common term may be left out past the limit.
@@ -167,7 +187,7 @@ class Matcher:
                 break
             pool.update(self._postings[term])
         if not pool:
-            return MatchResult(analysis, ())
+            return MatchResult(analysis, (), focus, asked)
         pool_ids = sorted(pool)
         found = process.extract(
             query,
@@ -197,7 +217,9 @@ class Matcher:
 
         weights: dict[str, float] = {}
         for word, term in zip(analysis.words, analysis.terms, strict=True):
-            weights.setdefault(term, self.weight(term, word))
+            if term not in weights:
+                story = in_question is not None and term not in in_question
+                weights[term] = self.weight(term, word) * (s.story_weight if story else 1.0)
         total = sum(weights.values())
         candidates = []
         for e_index in entry_indexes:
@@ -241,7 +263,7 @@ class Matcher:
                 )
             )
         candidates.sort(key=lambda c: (-c.score, c.entry.id))
-        return MatchResult(analysis, tuple(candidates))
+        return MatchResult(analysis, tuple(candidates), focus, asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +284,7 @@ def decide(result: MatchResult, settings: MatchSettings) -> Verdict:
     plausible = [c for c in result.candidates if c.coverage >= settings.min_coverage]
     best = plausible[0] if plausible else None
     if best is None or best.score < settings.clarify_threshold:
-        analysis = result.analysis
+        analysis = result.asked
         unknown_share = len(analysis.unknown) / max(len(analysis.terms), 1)
         return Verdict("none", (), out_of_scope=bool(analysis.terms) and unknown_share >= 0.5)
     others = plausible[1:]

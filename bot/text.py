@@ -15,11 +15,15 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import snowballstemmer
 import wordfreq
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+if TYPE_CHECKING:  # lexicon.py builds on this module
+    from .lexicon import Lexicon
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _APOSTROPHES = re.compile(r"[’‘'`´]")
@@ -88,6 +92,7 @@ class Analysis:
     terms: tuple[str, ...]  # the stems of `words`: what is compared
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, corrected)
     unknown: tuple[str, ...] = ()  # content words the knowledge base does not know
+    rewrites: tuple[tuple[str, str], ...] = ()  # (typed, standard): chat-speak and dialect the lexicon read
 
 
 class Normaliser:
@@ -99,7 +104,9 @@ class Normaliser:
         stopwords: Iterable[str],
         vocabulary: Iterable[str] = (),
         typos: TypoSettings | None = None,
+        lexicon: Lexicon | None = None,
     ) -> None:
+        self.lexicon = lexicon
         self.stopwords = frozenset(stopwords)
         self.typos = typos or TypoSettings()
         self._single: dict[str, tuple[str, ...]] = {}
@@ -127,8 +134,17 @@ class Normaliser:
         self._correct = functools.lru_cache(maxsize=65536)(self._correct_uncached)
 
     def analyse(self, text: str, correct: bool = True) -> Analysis:
-        """Fold, apply synonyms, correct typos (for user text), drop stop words, stem."""
-        words = self._apply_multi(fold(text).split())
+        """Read chat-speak and dialect, fold, apply synonyms, correct typos (user text), drop stop words, stem.
+
+        The lexicon comes before typo correction: 'nie' is 'niet', not a typo of 'nu'.
+        """
+        rewrites: list[tuple[str, str]] = []
+        if self.lexicon is not None and len(self.lexicon):
+            read, found = self.lexicon.read(text)
+            rewrites = [(r.typed, r.standard) for r in found]
+            words = self._apply_multi(read)
+        else:
+            words = self._apply_multi(fold(text).split())
         out: list[str] = []
         corrections: list[tuple[str, str]] = []
         unknown: list[str] = []
@@ -152,6 +168,7 @@ class Normaliser:
             terms=tuple(stem(w) for w in out),
             corrections=tuple(corrections),
             unknown=tuple(unknown),
+            rewrites=tuple(rewrites),
         )
 
     def _split_compound(self, word: str) -> tuple[str, ...]:

@@ -39,12 +39,28 @@ def test_ask_json_from_stdin_one_object_per_line(
 
 
 def test_ask_shows_the_test_pane(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--config", CONFIG, "ask", "samenwerkingsprotocol met de poltie"]) == 0
+    assert cli.main(["--config", CONFIG, "ask", "samenwerkingsprotocl met de politie"]) == 0
     out = capsys.readouterr().out
-    assert "Typos:     poltie → politie" in out
+    assert "Typos:     samenwerkingsprotocl → samenwerkingsprotocol" in out
     assert "Outcome:   answer" in out
     assert "Candidates (score = fuzzy / coverage / precision):" in out
     assert "politie-protocol" in out
+
+
+def test_ask_shows_what_the_normaliser_did(capsys: pytest.CaptureFixture[str]) -> None:
+    story = (
+        "Mijn dochter van 13 zit in de brugklas. Ze vertelde gisteren dat er een jongerenwerker op school is. "
+        "Ik wist niet eens dat dat bestond. Wat doet een jongerenwerker op een school?"
+    )
+    assert cli.main(["--config", CONFIG, "ask", "wrm werkt jongerenwerk ff samen met de pliesie", story]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Everyday:  wrm → waarom, ff → even, pliesie → politie  (chat-speak and dialect read as standard Dutch)" in out
+    )
+    assert (
+        "Asked:     «Wat doet een jongerenwerker op een school?»  (the question sentence of a long message; "
+        "the rest counts less)" in out
+    )
 
 
 def test_run_without_token_starts_the_local_chat_and_says_how_to_connect(

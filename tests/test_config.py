@@ -31,6 +31,7 @@ MATCHING_KEYS = (
     "The keys allowed here are: answer_threshold, clarify_threshold, ambiguity_margin, max_choices, "
     "candidate_limit, fuzzy_weight, coverage_weight, precision_weight, fuzzy_set_share, phrasing_coverage_share, "
     "answer_text_credit, unknown_word_weight, min_evidence, min_coverage, out_of_scope_min_coverage, "
+    "focus_from_words, story_weight, "
     "typo_min_length, typo_max_distance_short, typo_long_from, typo_max_distance_long."
 )
 YAML_HINT = (

@@ -56,6 +56,25 @@ def test_analyse(normaliser: Normaliser, text: str, words: tuple[str, ...]) -> N
     assert normaliser.analyse(text).words == words
 
 
+@pytest.mark.parametrize(
+    ("text", "words", "rewrites"),
+    [
+        ("wrm werkt jongerenwerk samen met de pliesie", ("jongerenwerk", "samenwerking", "politie"), 2),
+        ("mn zoon", ("kind",), 1),  # chat-speak, then the synonym
+        ("nie", (), 1),  # 'niet' (a stop word), not corrected to 'nu'
+        ("kga ff vragen", (), 2),
+        ("samenwerking met de politie", ("samenwerking", "politie"), 0),  # no match: nothing to read
+    ],
+)
+def test_the_lexicon_is_read_before_typo_correction(
+    normaliser: Normaliser, text: str, words: tuple[str, ...], rewrites: int
+) -> None:
+    analysis = normaliser.analyse(text)
+    assert analysis.words == words
+    assert len(analysis.rewrites) == rewrites
+    assert not analysis.corrections
+
+
 def test_corrections_and_unknown_words_are_reported(normaliser: Normaliser) -> None:
     analysis = normaliser.analyse("basischool paspoort")
     assert analysis.corrections == (("basischool", "basisschool"),)
