@@ -83,14 +83,19 @@ class Engine:
         real_words = RealWords(self.matcher.normaliser.known)
         self.recogniser = Recogniser(knowledge.crisis, knowledge.lexicon, real_words, crisiswords.default_model())
         self._out_of_scope = PhraseSpotter(knowledge.language.out_of_scope, prefixes=True, real_words=real_words)
+        self._parent_words = PhraseSpotter(knowledge.language.parent_words, real_words=real_words)
+        self._professional_words = PhraseSpotter(knowledge.language.professional_words, real_words=real_words)
         self._smalltalk = SmalltalkScreen(
             knowledge.smalltalk, knowledge.smalltalk_fillers, knowledge.language.stopwords
         )
 
     # --- the one entry point for free text ------------------------------------------
 
-    def reply(self, text: str, chat: Hashable | None = None) -> Reply:
-        """The reply to a message a person typed; `chat` (any key) lets the conversation remember."""
+    def reply(self, text: str, chat: Hashable | None = None, audience: str | None = None) -> Reply:
+        """The reply to a message a person typed; `chat` (any key) lets the conversation remember.
+
+        `audience` is the chat's own choice (a /start ouders link); words in the message win.
+        """
         message = clean_message(text or "")
         assessment = self.recogniser.assess(message) if message else None
         if assessment is not None and assessment.verdict is Verdict.CRISIS:
@@ -100,7 +105,7 @@ class Engine:
             if chat is not None and family is not None:
                 self.reminders.start(chat, family.reminder)
             return reply
-        reply = self._reply(message)
+        reply = self._reply(message, audience)
         if assessment is not None and assessment.sensitive:
             sections = reply.sections
             family = assessment.family
@@ -122,7 +127,16 @@ class Engine:
         """What crisis recognition makes of a message (the `ask` test pane shows this)."""
         return self.recogniser.assess(clean_message(text or ""))
 
-    def _reply(self, message: str) -> Reply:
+    def audience_of(self, message: str, default: str | None = None) -> str | None:
+        """Who writes, by the words of the message ("mijn zoon", "onze leerlingen"), else `default`."""
+        standard = " ".join(self.knowledge.lexicon.standard_words(message))
+        parent = self._parent_words.first(standard) is not None
+        professional = self._professional_words.first(standard) is not None
+        if parent != professional:
+            return "parents" if parent else "professionals"
+        return default
+
+    def _reply(self, message: str, audience: str | None = None) -> Reply:
         messages = self.knowledge.messages
         if not message:
             return Reply(Outcome.SMALLTALK, (Section(messages.format("empty")),))
@@ -132,9 +146,11 @@ class Engine:
         if hit.intent is not None:
             return Reply(Outcome.SMALLTALK, (Section(hit.intent.reply),))
         result = self.match(hit.rest)
-        verdict = decide(result, self.settings.matching)
+        verdict = decide(result, self.settings.matching, self.audience_of(hit.rest, audience))
         best_score = result.best.score if result.best else 0.0
-        if verdict.kind != "escalate" and self._out_of_scope.first(hit.rest) is not None:
+        # In a long message the question decides, not the story around it ("mentor op een mbo").
+        asked = result.focus or hit.rest
+        if verdict.kind != "escalate" and self._out_of_scope.first(asked) is not None:
             # A subject staff listed as outside our scope (a passport, taxes, the weather):
             # hand over unless the question clearly matches an entry as well.
             strong = verdict.kind == "answer" and (

@@ -355,7 +355,10 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if text is None:
             return
     engine = engine_of(context)  # this reply uses this engine, even if a reload happens meanwhile
-    reply = engine.reply(text or "", chat=message.chat_id)
+    storage = storage_of(context)
+    # A /start ouders (or professionals) link tells who writes; it decides between tied entries.
+    audience = await storage.get_preference(message.chat_id, "audience") if storage is not None else None
+    reply = engine.reply(text or "", chat=message.chat_id, audience=audience)
     if context.chat_data is not None and reply.outcome is not Outcome.CRISIS:
         context.chat_data[LAST_QUESTION] = (text or "")[: engine.settings.max_question_chars]
     await send_reply(message, reply, context, engine)

@@ -164,6 +164,8 @@ SYNONYMS_FIELDS = (
     Field("synonyms", "mapping"),
     Field("stopwords", "text_list"),
     Field("out_of_scope", "text_list", required=False),
+    Field("parent_words", "text_list", required=False),
+    Field("professional_words", "text_list", required=False),
 )
 SMALLTALK_FIELDS = (
     Field("intents", "list"),
@@ -228,6 +230,8 @@ class Language:
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
     out_of_scope: tuple[str, ...] = ()
+    parent_words: tuple[str, ...] = ()  # "mijn zoon": a parent writes; decides between tied entries
+    professional_words: tuple[str, ...] = ()  # "onze leerlingen": a professional writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -909,7 +913,9 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
     if "synonyms" not in top or "stopwords" not in top:
         return None
     out_of_scope = tuple(p for p in top.get("out_of_scope", []) or [] if fold(p))
-    return Language(synonyms=mapping, stopwords=stopwords, out_of_scope=out_of_scope)
+    parents = tuple(p for p in top.get("parent_words", []) or [] if fold(p))
+    professionals = tuple(p for p in top.get("professional_words", []) or [] if fold(p))
+    return Language(mapping, stopwords, out_of_scope, parents, professionals)
 
 
 def _load_smalltalk(

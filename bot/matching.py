@@ -275,11 +275,14 @@ class Verdict:
     out_of_scope: bool = False  # most of the question is about things the knowledge base never mentions
 
 
-def decide(result: MatchResult, settings: MatchSettings) -> Verdict:
+def decide(result: MatchResult, settings: MatchSettings, audience: str | None = None) -> Verdict:
     """Apply the thresholds: confident → answer; ambiguity band → clarify; else none.
 
     An entry must cover `min_coverage` of the question to be answered or to open the
-    clarify band; once the bot asks, the closest entries are offered as they rank.
+    clarify band. When entries tie at the top, the writer's `audience` (parents or
+    professionals, from the message or a /start link) picks the one meant for them;
+    otherwise only the tied entries are offered. The clarify list never holds an entry that
+    shares no more than a common word with the question (`min_evidence`).
     """
     plausible = [c for c in result.candidates if c.coverage >= settings.min_coverage]
     best = plausible[0] if plausible else None
@@ -287,12 +290,16 @@ def decide(result: MatchResult, settings: MatchSettings) -> Verdict:
         analysis = result.asked
         unknown_share = len(analysis.unknown) / max(len(analysis.terms), 1)
         return Verdict("none", (), out_of_scope=bool(analysis.terms) and unknown_share >= 0.5)
-    others = plausible[1:]
-    runner_up = others[0] if others else None
-    clear_lead = runner_up is None or best.score - runner_up.score >= settings.ambiguity_margin
-    if best.score >= settings.answer_threshold and clear_lead and best.evidence >= settings.min_evidence:
+    tied = [best, *(c for c in plausible[1:] if best.score - c.score < settings.ambiguity_margin)]
+    confident = best.score >= settings.answer_threshold and best.evidence >= settings.min_evidence
+    if confident and len(tied) == 1:
         return Verdict("answer", (best,))
+    if confident:
+        meant = [c for c in tied if audience and c.entry.audience == audience]
+        if len(meant) == 1 and meant[0].evidence >= settings.min_evidence:
+            return Verdict("answer", (meant[0],))
+        return Verdict("clarify", tuple(tied[: settings.max_choices]))
     # The band: the best plausible entry first, then the closest others still in reach.
     floor = settings.clarify_threshold - settings.ambiguity_margin
-    rest = [c for c in result.candidates if c is not best and c.score >= floor]
+    rest = [c for c in result.candidates if c is not best and c.score >= floor and c.evidence >= settings.min_evidence]
     return Verdict("clarify", (best, *rest)[: settings.max_choices])

@@ -77,6 +77,15 @@ async def test_start_deep_link_for_parents_sets_the_audience(app: tuple[App, Off
     assert await storage.get_preference(1001, "audience") == "parents"
 
 
+async def test_the_chosen_audience_decides_a_tie(app: tuple[App, OfflineRequest, Storage]) -> None:
+    application, request, _ = app
+    await application.process_update(text_update(application.bot, "jongerenwerk en school"))
+    assert texts(request)[-1].startswith("Ik weet niet zeker wat je bedoelt.")  # a tie: which one?
+    await application.process_update(text_update(application.bot, "/start professionals"))
+    await application.process_update(text_update(application.bot, "jongerenwerk en school"))
+    assert texts(request)[-1].startswith("<b>Wat doet Platform JEP binnen JOS?</b>")
+
+
 async def test_start_deep_link_to_an_entry_answers_it(app: tuple[App, OfflineRequest, Storage]) -> None:
     application, request, _ = app
     await application.process_update(text_update(application.bot, "/start politie-protocol"))

@@ -193,3 +193,59 @@ def test_heldout_questions_meet_the_quality_bar(knowledge: Knowledge) -> None:
     assert counts["off_held"] / counts["off"] >= 0.85
     assert counts["correct"] / counts["in_domain"] >= 0.85
     assert counts["wrong"] <= 4  # judged by entry id: stricter than the shared scorer's text check
+
+
+# --- ties: who writes decides, else a short choice ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "audience"),
+    [
+        ("mijn zoon hangt op straat", "parents"),
+        ("mn dochter wil niet naar school", "parents"),  # chat-speak is read first
+        ("als docent wil ik weten hoe dat werkt", "professionals"),
+        ("onze leerlingen hangen na school rond", "professionals"),
+        ("als moeder en als docent vraag ik me af", None),  # both: nothing decided
+        ("wat doet een jongerenwerker", None),  # no match
+    ],
+)
+def test_who_writes(engine: Engine, message: str, audience: str | None) -> None:
+    assert engine.audience_of(message) == audience
+
+
+def test_a_chat_choice_is_the_fallback(engine: Engine) -> None:
+    assert engine.audience_of("wat doet een jongerenwerker", "parents") == "parents"
+    assert engine.audience_of("als docent: wat doet een jongerenwerker", "parents") == "professionals"
+
+
+TIE = "jongerenwerk en school"  # two entries within the ambiguity margin: one for professionals
+
+
+@pytest.mark.parametrize(
+    ("audience", "outcome", "faq_id", "choices"),
+    [
+        ("professionals", Outcome.ANSWER, "jos-platform-jep", None),
+        ("parents", Outcome.CLARIFY, None, 2),  # no tied entry is meant for parents: a two-choice clarify
+        (None, Outcome.CLARIFY, None, 2),
+    ],
+)
+def test_a_tie_is_decided_by_the_audience(
+    engine: Engine, audience: str | None, outcome: Outcome, faq_id: str | None, choices: int | None
+) -> None:
+    result = engine.match(TIE)
+    first, second = result.candidates[:2]
+    assert first.score - second.score < engine.settings.matching.ambiguity_margin
+    assert {first.entry.audience, second.entry.audience} == {"both", "professionals"}
+    reply = engine.reply(TIE, audience=audience)
+    assert reply.outcome is outcome
+    assert reply.faq_id == faq_id
+    if choices is not None:
+        assert len(reply.choices) == choices
+
+
+def test_clarify_never_offers_an_entry_that_shares_only_a_common_word(engine: Engine) -> None:
+    settings = engine.settings.matching
+    for question in ("school", "mijn kind en school", "politie en gemeente vraag", "ouders school wijk"):
+        verdict = decide(engine.match(question), settings)
+        if verdict.kind == "clarify":
+            assert all(c.evidence >= settings.min_evidence for c in verdict.candidates[1:]), question
