@@ -32,6 +32,20 @@ _APOSTROPHES = re.compile(r"[’‘'`´]")
 _STEMMER = snowballstemmer.stemmer("dutch_porter")
 
 
+@functools.lru_cache(maxsize=2)
+def zipf_table(language: str) -> dict[str, float]:
+    """One language's everyday words (wordfreq's small list) with their Zipf frequency, folded."""
+    zipf: dict[str, float] = {}
+    for word, freq in wordfreq.get_frequency_dict(language, wordlist="small").items():
+        # Most entries are plain lower-case ASCII already; only fold the others (fast start-up).
+        folded = word if word.isascii() and word.isalpha() else fold(word)
+        if folded and " " not in folded and freq > 0:
+            value = math.log10(freq) + 9
+            if value > zipf.get(folded, 0.0):
+                zipf[folded] = value
+    return zipf
+
+
 @functools.lru_cache(maxsize=1)
 def common_words() -> dict[str, float]:
     """Everyday Dutch and English words with their Zipf frequency (wordfreq's small lists).
@@ -40,15 +54,10 @@ def common_words() -> dict[str, float]:
     'gestolen' must not be "corrected" to 'gesloten'. The frequency tells how much an
     unknown word says: 'wrote' little, 'paspoort' a lot.
     """
-    zipf: dict[str, float] = {}
-    for language in ("nl", "en"):
-        for word, freq in wordfreq.get_frequency_dict(language, wordlist="small").items():
-            # Most entries are plain lower-case ASCII already; only fold the others (fast start-up).
-            folded = word if word.isascii() and word.isalpha() else fold(word)
-            if folded and " " not in folded and freq > 0:
-                value = math.log10(freq) + 9
-                if value > zipf.get(folded, 0.0):
-                    zipf[folded] = value
+    zipf = dict(zipf_table("nl"))
+    for word, value in zipf_table("en").items():
+        if value > zipf.get(word, 0.0):
+            zipf[word] = value
     return zipf
 
 
