@@ -1,11 +1,12 @@
 """The engine: one message in, one reply out. Shared by Telegram, the console chat and `ask`.
 
 Order matters: crisis recognition (`crisis.py`) runs before anything else, so a message
-about someone in danger gets the emergency lines whatever else it matches; then smalltalk;
-then matching against the FAQ. A question about a crisis subject gets its normal reply
-with one safety line underneath, and any message with a crisis signal is marked
-sensitive, so its text is never stored. With a chat given, a crisis reply opens a window
-in which every reply in that chat ends with a reminder of the emergency line.
+about someone in danger gets the emergency lines whatever else it matches; then smalltalk
+('hoi', 'ok', '👍', 'help'; `screening.py`); then matching against the FAQ. A question
+about a crisis subject gets its normal reply with one safety line underneath, and any
+message with a crisis signal is marked sensitive, so its text is never stored. With a
+chat given, a crisis reply opens a window in which every reply in that chat ends with a
+reminder of the emergency line.
 """
 
 from __future__ import annotations
@@ -86,7 +87,10 @@ class Engine:
         self._parent_words = PhraseSpotter(knowledge.language.parent_words, real_words=real_words)
         self._professional_words = PhraseSpotter(knowledge.language.professional_words, real_words=real_words)
         self._smalltalk = SmalltalkScreen(
-            knowledge.smalltalk, knowledge.smalltalk_fillers, knowledge.language.stopwords
+            knowledge.smalltalk,
+            knowledge.smalltalk_fillers,
+            knowledge.language.stopwords,
+            content=self.matcher.normaliser.known - knowledge.language.stopwords,
         )
 
     # --- the one entry point for free text ------------------------------------------
@@ -140,11 +144,11 @@ class Engine:
         messages = self.knowledge.messages
         if not message:
             return Reply(Outcome.SMALLTALK, (Section(messages.format("empty")),))
-        if not any(ch.isalnum() for ch in message):
-            return Reply(Outcome.SMALLTALK, (Section(messages.format("no_words")),))
         hit = self._smalltalk.screen(message)
         if hit.intent is not None:
             return Reply(Outcome.SMALLTALK, (Section(hit.intent.reply),))
+        if not any(ch.isalnum() for ch in message):  # '??', '...', an emoji no intent lists
+            return Reply(Outcome.SMALLTALK, (Section(messages.format("no_words")),))
         result = self.match(hit.rest)
         verdict = decide(result, self.settings.matching, self.audience_of(hit.rest, audience))
         best_score = result.best.score if result.best else 0.0

@@ -7,7 +7,7 @@ Everything staff may want to change lives in `knowledge/*.yaml`:
 - `synonyms.yaml`: words that mean the same for matching, and stop words;
 - `crisis.yaml`: the emergency lines and the signals of each crisis family (`crisis.py`);
 - `lexicon.yaml`: chat-speak, spelling variants, dialect and slang (`lexicon.py`);
-- `smalltalk.yaml`: greetings, thanks and goodbyes with their replies.
+- `smalltalk.yaml`: greetings, thanks, goodbyes, 'ok', 'help' and the like, with their replies.
 
 `load_knowledge` reads them all and reports EVERY problem in one pass, each with file,
 line and what to do. It returns no knowledge when there is any error, so a broken edit
@@ -22,7 +22,7 @@ import re
 import string
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -35,8 +35,8 @@ from .crisiswords import default_model
 from .knowledgefiles import missing_from_git, readable_problem
 from .lexicon import Lexicon, load_lexicon
 from .problems import Problem, error, sort_key, warning
-from .schema import Field, check_items, check_mapping, nearest
-from .text import fold
+from .schema import Field, check_mapping, nearest
+from .text import emoji, fold
 from .yamlsource import YamlDoc, read_yaml
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,8 @@ SMALLTALK_FIELDS = (
 SMALLTALK_INTENT_FIELDS = (
     Field("name", "text", example="greeting"),
     Field("phrases", "text_list"),
-    Field("reply", "text"),
+    Field("reply", "text", required=False),
+    Field("message", "text", required=False, example="help"),
 )
 
 
@@ -218,9 +219,16 @@ class Contacts:
 
 @dataclass(frozen=True, slots=True)
 class SmalltalkIntent:
+    """What people say that is not a question ('hoi', 'ok', 'help'), and the bot's reply.
+
+    `phrases` are words and phrases, or emoji ('👍'). The reply is the intent's own text, or
+    the text from messages.yaml named by `message` ('help': the /help text), filled in on loading.
+    """
+
     name: str
     phrases: tuple[str, ...]
     reply: str
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +350,8 @@ def load_knowledge(directory: Path) -> LoadResult:
     lexicon = load_lexicon(docs[LEXICON_FILE], problems)
     smalltalk, fillers = _load_smalltalk(docs[SMALLTALK_FILE], problems)
     messages = _load_messages(docs[MESSAGES_FILE], contacts, problems)
+    if smalltalk is not None and messages is not None:
+        smalltalk = tuple(replace(i, reply=messages.format(i.message)) if i.message else i for i in smalltalk)
 
     faq_paths: list[Path] = []
     unusable_faq = False
@@ -918,16 +928,102 @@ def _load_language(doc: YamlDoc | None, problems: list[Problem]) -> Language | N
     return Language(mapping, stopwords, out_of_scope, parents, professionals)
 
 
+# Texts from messages.yaml a smalltalk intent may send (`message: help`): those that need no
+# values other than the advice line's.
+SMALLTALK_MESSAGES = tuple(key for key, allowed in MESSAGE_KEYS.items() if allowed <= _CONTACT_PLACEHOLDERS)
+
+
 def _load_smalltalk(
     doc: YamlDoc | None, problems: list[Problem]
 ) -> tuple[tuple[SmalltalkIntent, ...] | None, frozenset[str]]:
     if doc is None:
         return None, frozenset()
     top = check_mapping(doc, (), SMALLTALK_FIELDS, None, problems, what="the smalltalk file")
-    intents = [
-        SmalltalkIntent(v["name"], tuple(v["phrases"]), reflow(v["reply"]))
-        for v in check_items(doc, "intents", SMALLTALK_INTENT_FIELDS, problems, what="a smalltalk intent")
-    ]
+    raw = top.get("intents")
+    intents: list[SmalltalkIntent] = []
+    first_intent: dict[str, str] = {}  # folded phrase → the intent that has it first
+    for index, _item in enumerate(raw if isinstance(raw, list) else []):
+        path: tuple[str | int, ...] = ("intents", index)
+        v = check_mapping(
+            doc, path, SMALLTALK_INTENT_FIELDS, f"intents → item {index + 1}", problems, "a smalltalk intent"
+        )
+        if "name" not in v or "phrases" not in v:
+            continue
+        name = str(v["name"])
+        at = f"intents → {name}"
+        ok = True
+        # An empty text counts as no text.
+        reply, message = (v[key] if key in v and v[key].strip() else None for key in ("reply", "message"))
+        if reply is None and message is None:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line(path),
+                    f"de intentie '{name}' heeft geen 'reply' en geen 'message': de bot weet niet wat hij "
+                    "moet antwoorden.",
+                    "Zet achter 'reply:' het antwoord, of achter 'message:' de naam van een tekst uit "
+                    "messages.yaml, bijvoorbeeld 'message: help'.",
+                    at,
+                )
+            )
+            ok = False
+        elif reply is not None and message is not None:
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line((*path, "message")),
+                    f"de intentie '{name}' heeft zowel 'reply' als 'message': de bot weet niet welke hij moet sturen.",
+                    "Haal er een weg: 'reply' voor een eigen antwoord, of 'message' voor een tekst uit messages.yaml.",
+                    at,
+                )
+            )
+            ok = False
+        elif message is not None and message not in SMALLTALK_MESSAGES:
+            guess = nearest(message, SMALLTALK_MESSAGES)
+            problems.append(
+                error(
+                    doc.file,
+                    doc.line((*path, "message")),
+                    f"'{message}' is geen tekst uit messages.yaml die hier kan.",
+                    (f"Bedoel je '{guess}'? " if guess else "") + f"Gebruik een van: {', '.join(SMALLTALK_MESSAGES)}.",
+                    at,
+                )
+            )
+            ok = False
+        for position, phrase in enumerate(v["phrases"]):
+            line = doc.line((*path, "phrases", position))
+            if not phrase.strip():
+                problems.append(
+                    error(doc.file, line, "er staat een lege zin in 'phrases'.", "Haal de lege zin weg.", at)
+                )
+                ok = False
+                continue
+            key = fold(phrase) or "".join(emoji(phrase))
+            if not key:
+                problems.append(
+                    error(
+                        doc.file,
+                        line,
+                        f"de zin '{phrase}' bestaat alleen uit leestekens; die herkent de bot niet.",
+                        "Schrijf woorden zoals mensen ze typen, of een emoji zoals 👍. Of haal de zin weg.",
+                        at,
+                    )
+                )
+                ok = False
+                continue
+            other = first_intent.setdefault(key, name)
+            if other != name:
+                problems.append(
+                    warning(
+                        doc.file,
+                        line,
+                        f"'{phrase}' staat ook bij de intentie '{other}'; die staat hoger en wint.",
+                        f"Haal '{phrase}' weg bij een van de twee intenties.",
+                        at,
+                    )
+                )
+        if ok:
+            intents.append(SmalltalkIntent(name, tuple(v["phrases"]), reflow(reply or ""), message))
     fillers = frozenset(fold(w) for w in top.get("fillers", []) or [])
     if "intents" not in top:
         return None, fillers

@@ -12,13 +12,14 @@ in order, with at most `MAX_GAP` other words between.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
 from .knowledge import SmalltalkIntent
-from .text import fold
+from .text import emoji, fold
 
 MAX_GAP = 2
 CACHE_SIZE = 50_000  # distinct words remembered per spotter
@@ -58,6 +59,11 @@ class PhraseSpotter:
         self._by_first: dict[str, list[int]] = {}
         for number, phrase in enumerate(self.phrases):
             self._by_first.setdefault(phrase[0], []).append(number)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word of every phrase."""
+        return self._exact
 
     def word_hits(self, word: str) -> frozenset[str]:
         """The phrase words a message word counts as (cached: people use the same words)."""
@@ -126,35 +132,95 @@ class PhraseSpotter:
         return spans[0][0] if spans else None
 
 
+# Words that ask something: never filler, so 'hoi, wie is JEP?' is a question, not a greeting.
+QUESTION_WORDS = frozenset(
+    {
+        "wie", "wat", "waar", "waarom", "wanneer", "hoe", "hoeveel", "welke", "welk", "waarover", "waarmee",
+        "waarvoor", "waarheen", "who", "what", "where", "why", "when", "how", "which",
+    }
+)  # fmt: skip
+_STRETCHED = re.compile(r"(.)\1{2,}")  # 'hoiii', 'dankjeeee'
+_DOUBLED = re.compile(r"(.)\1+")  # 'doeii', 'okk'
+
+
 @dataclass(frozen=True, slots=True)
 class SmalltalkHit:
-    intent: SmalltalkIntent | None  # None: only filler words, no greeting or thanks
+    intent: SmalltalkIntent | None  # None: not only smalltalk (or only filler words, or an unknown emoji)
     rest: str  # the message without leading and trailing smalltalk, for matching
 
 
 class SmalltalkScreen:
-    def __init__(self, intents: Sequence[SmalltalkIntent], fillers: Iterable[str], stopwords: Iterable[str]) -> None:
+    """Recognises a message that is nothing but smalltalk, and which intent it is.
+
+    A message is smalltalk when every word belongs to a phrase of an intent or is a filler
+    (stop words count as filler, question words never do). When it has phrases of several
+    intents, the intent listed first in smalltalk.yaml wins ('bedankt voor je hulp' is thanks,
+    not help). A message without words is read by its emoji ('👍' is an acknowledgement).
+    Stretched words count as their plain form ('hoiii', 'doeii'). Otherwise the greeting or
+    thanks at the start and end is taken off and the rest is a question; words the FAQ uses
+    (`content`: 'hulp' in 'waar vind ik hulp') stay, the matcher knows what to do with them.
+    """
+
+    def __init__(
+        self,
+        intents: Sequence[SmalltalkIntent],
+        fillers: Iterable[str],
+        stopwords: Iterable[str],
+        content: Container[str] = frozenset(),
+    ) -> None:
         self.intents = tuple(intents)
+        self._content = content
         self._spotters = [PhraseSpotter(i.phrases) for i in self.intents]
-        self._fillers = frozenset(fillers) | frozenset(stopwords)
+        self._emoji = [frozenset(ch for p in i.phrases if not fold(p) for ch in emoji(p)) for i in self.intents]
+        self._fillers = (frozenset(fillers) | frozenset(stopwords)) - QUESTION_WORDS
+        self._known = self._fillers.union(*(s.words for s in self._spotters))
+
+    def _plain(self, word: str) -> str:
+        """A stretched word in its plain form, if that is a word smalltalk knows: 'hoiii' → 'hoi'."""
+        if word in self._known:
+            return word
+        for plain in (_STRETCHED.sub(r"\1\1", word), _STRETCHED.sub(r"\1", word), _DOUBLED.sub(r"\1", word)):
+            if plain in self._known:
+                return plain
+        return word
 
     def screen(self, text: str) -> SmalltalkHit:
         """Which intent the message is, if it is nothing but smalltalk; else the question part."""
-        words = fold(text).split()
+        folded = fold(text).split()
+        if not folded:
+            found = set(emoji(text))
+            for intent, pictures in zip(self.intents, self._emoji, strict=True):
+                if found & pictures:
+                    return SmalltalkHit(intent, "")
+            return SmalltalkHit(None, text)
+        words = [self._plain(w) for w in folded]
         covered = [w in self._fillers for w in words]
         is_phrase = [False] * len(words)
-        matched: list[tuple[int, SmalltalkIntent]] = []
-        for intent, spotter in zip(self.intents, self._spotters, strict=True):
+        matched: list[int] = []  # the numbers of the intents found
+        for number, spotter in enumerate(self._spotters):
             for phrase, start, end in spotter.spans(words):
-                # Only whole phrases of adjacent words count as smalltalk coverage.
-                if end - start + 1 == len(phrase):
+                # A phrase counts when the words between its words are fillers: 'ben je wel een mens'.
+                parts = set(phrase)
+                if all(words[i] in self._fillers or spotter.word_hits(words[i]) & parts for i in range(start, end + 1)):
                     for i in range(start, end + 1):
-                        covered[i] = is_phrase[i] = True
-                    matched.append((start, intent))
-        if words and all(covered) and matched:
-            matched.sort(key=lambda pair: pair[0])
-            return SmalltalkHit(matched[-1][1], "")
-        if not any(is_phrase):
+                        covered[i] = True
+                        is_phrase[i] = is_phrase[i] or bool(spotter.word_hits(words[i]) & parts)
+                    matched.append(number)
+        if all(covered):  # nothing but smalltalk, or only fillers ('ik heb een vraag'): not a greeting
+            return SmalltalkHit(self.intents[min(matched)] if matched else None, "" if matched else text)
+        # A greeting or thanks around a real question: match the question without it. Only the
+        # smalltalk at the start and the end goes (in the middle, 'dag' may be part of the question),
+        # and only words the matcher would not know ('bedankt', not 'hulp').
+        head = 0
+        while covered[head]:
+            head += 1
+        tail = len(words)
+        while covered[tail - 1]:
+            tail -= 1
+        drop = [
+            is_phrase[i] and not head <= i < tail and folded[i] not in self._content and words[i] not in self._content
+            for i in range(len(words))
+        ]
+        if not any(drop):
             return SmalltalkHit(None, text)
-        # A greeting or thanks around a real question: match the question without it.
-        return SmalltalkHit(None, " ".join(w for w, phrase in zip(words, is_phrase, strict=True) if not phrase))
+        return SmalltalkHit(None, " ".join(w for w, gone in zip(folded, drop, strict=True) if not gone))

@@ -70,6 +70,16 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.split(without_marks.casefold())).strip()
 
 
+def emoji(text: str) -> tuple[str, ...]:
+    """The pictures in a text, without skin tones and variation selectors: '👍🏽 ok!' → ('👍',).
+
+    `fold` drops them, so a message of only emoji folds to nothing; smalltalk reads them here.
+    """
+    if text.isascii():
+        return ()
+    return tuple(ch for ch in text if unicodedata.category(ch) == "So")
+
+
 def comparable(text: str) -> str:
     """`fold`, and apostrophes dropped first: "m'n" → 'mn', "'s nachts" → 's nachts', "foto's" → 'fotos'."""
     return fold(_APOSTROPHES.sub("", text))

@@ -14,28 +14,136 @@ from bot.replies import Outcome
 from tests.conftest import AMSTERDAM, CLOSED_MOMENT, OPEN_MOMENT
 
 
+def smalltalk_reply(engine: Engine, name: str) -> str:
+    return next(i.reply for i in engine.knowledge.smalltalk if i.name == name)
+
+
 @pytest.mark.parametrize(
-    ("message", "start"),
+    ("message", "name"),
     [
-        ("hoi", "Hoi!"),
-        ("Goedemorgen!", "Hoi!"),
-        ("dankjewel voor je hulp", "Graag gedaan!"),
-        ("top, bedankt!!", "Graag gedaan!"),
-        ("doei", "Tot ziens!"),
-        ("hello", "Hoi!"),
-        ("ben jij een robot?", "Ik ben een geautomatiseerde assistent"),
+        # the messages from the issue, which used to get the out-of-scope text or the contact card
+        ("oke", "acknowledgement"),
+        ("ok", "acknowledgement"),
+        ("thnx", "thanks"),
+        ("dank je bot", "thanks"),
+        ("👍", "acknowledgement"),
+        ("moi", "greeting"),
+        ("Hallo JEP-bot!", "greeting"),
+        ("ben jij een echt persoon?", "identity"),
+        ("ja", "yes_no"),
+        ("nee", "yes_no"),
+        # and more
+        ("hoi", "greeting"),
+        ("Goedemorgen!", "greeting"),
+        ("hello", "greeting"),
+        ("hedde", "greeting"),
+        ("hallo daar", "greeting"),
+        ("hoi, ik heb een vraag", "greeting"),
+        ("fawaka", "how_are_you"),
+        ("hoe gaat ie?", "how_are_you"),
+        ("alles goed?", "how_are_you"),
+        ("hoegaondiet", "how_are_you"),
+        ("dankjewel voor je hulp", "thanks"),
+        ("top, bedankt!!", "thanks"),
+        ("hartelijk dank voor de uitleg", "thanks"),
+        ("tnx", "thanks"),
+        ("merci", "thanks"),
+        ("🙏", "thanks"),
+        ("❤️❤️", "thanks"),
+        ("okidoki", "acknowledgement"),
+        ("helder", "acknowledgement"),
+        ("begrepen", "acknowledgement"),
+        ("👌", "acknowledgement"),
+        ("👍🏾", "acknowledgement"),
+        ("doei", "goodbye"),
+        ("fijne dag nog, en bedankt!", "goodbye"),
+        ("ben jij een robot?", "identity"),
+        ("praat ik met een mens", "identity"),
+        ("wat kun je?", "capabilities"),
+        ("waar kan ik je alles over vragen", "capabilities"),
+        ("what can you do", "capabilities"),
+        ("klopt", "yes_no"),
+        ("nope", "yes_no"),
     ],
 )
-def test_smalltalk(engine: Engine, message: str, start: str) -> None:
+def test_smalltalk(engine: Engine, message: str, name: str) -> None:
     reply = engine.reply(message)
     assert reply.outcome is Outcome.SMALLTALK
-    assert reply.text.startswith(start)
+    assert reply.text == smalltalk_reply(engine, name)
+    assert engine.knowledge.messages.format("out_of_scope") not in reply.text
 
 
-def test_greeting_before_a_question_answers_the_question(engine: Engine) -> None:
-    reply = engine.reply("hoi! wat doet een jongerenwerker?")
+@pytest.mark.parametrize(
+    "message", ["help", "Help!", "hulp", "ik snap het niet", "hoe werkt dit?", "hoi, hoe werkt deze bot", "huh"]
+)
+def test_help_gets_the_help_text(engine: Engine, message: str) -> None:
+    reply = engine.reply(message)
+    assert reply.outcome is Outcome.SMALLTALK
+    assert reply.text == engine.knowledge.messages.format("help")  # the same text as /help
+    assert "/onderwerpen" in reply.text
+
+
+@pytest.mark.parametrize("message", ["??", "...", "?", "!!!", "😊", "🤔", "😀😀🎉", ":)", "👎"])
+def test_no_words_gets_a_friendly_prompt(engine: Engine, message: str) -> None:
+    reply = engine.reply(message)
+    assert reply.outcome is Outcome.SMALLTALK
+    assert reply.text == engine.knowledge.messages.format("no_words")
+    assert "Typ je vraag" in reply.text
+
+
+def test_every_smalltalk_phrase_on_its_own_gets_smalltalk(engine: Engine) -> None:
+    """Each phrase alone gets the reply of its intent, or of an intent listed higher (which wins)."""
+    intents = engine.knowledge.smalltalk
+    for number, intent in enumerate(intents):
+        for phrase in intent.phrases:
+            reply = engine.reply(phrase)
+            assert reply.outcome is Outcome.SMALLTALK, phrase
+            assert reply.text in {i.reply for i in intents[: number + 1]}, phrase
+
+
+def test_the_examples_in_the_capabilities_reply_are_answered(engine: Engine) -> None:
+    examples = [line[1:].strip() for line in smalltalk_reply(engine, "capabilities").splitlines() if line[:1] == "•"]
+    assert len(examples) == 3
+    for example in examples:
+        assert engine.reply(example).outcome is Outcome.ANSWER, example
+
+
+@pytest.mark.parametrize(
+    ("message", "faq_id"),
+    [
+        ("hoi! wat doet een jongerenwerker?", "jongerenwerk-wat-doet"),
+        ("hoi, wat doet een jongerenwerker?", "jongerenwerk-wat-doet"),
+        ("bedankt! en hoe werkt het met de politie?", "politie-samenwerking"),
+        ("ok maar wat doet de jongerenwerker op school", "onderwijs-op-school"),
+        ("help mijn zoon spijbelt, kan het jongerenwerk helpen", "onderwijs-schooluitval"),
+        ("hoi, wie is JEP?", "jos-platform-jep"),
+        ("dag, wat is JOS?", "jos-wat-is"),
+        ("help, hoe bereik ik de advieslijn", "advieslijn-bereikbaarheid"),
+        ("oké, dank je. Mag de jongerenwerker met de politie praten over mijn kind?", "politie-informatie-delen"),
+        ("goedemorgen, ik ben docent en wil samenwerken met het jongerenwerk, hoe pak ik dat aan?",
+         "onderwijs-samenwerking-starten"),
+        ("wat doet een jongerenwerker? alvast bedankt, groetjes", "jongerenwerk-wat-doet"),
+        ("Hoiii 👋 wat doet een jongerenwerker", "jongerenwerk-wat-doet"),
+    ],
+)  # fmt: skip
+def test_smalltalk_around_a_question_answers_the_question(engine: Engine, message: str, faq_id: str) -> None:
+    reply = engine.reply(message)
     assert reply.outcome is Outcome.ANSWER
-    assert reply.faq_id == "jongerenwerk-wat-doet"
+    assert reply.faq_id == faq_id
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ja maar wat doet het wijkteam dan",
+        "ik zoek hulp voor mijn dochter",
+        "kan het jongerenwerk helpen",
+        "top dat jullie er zijn, hoe bereik ik de advieslijn?",
+        "hoe gaat het met de samenwerking tussen school en jongerenwerk",
+    ],
+)
+def test_a_question_with_smalltalk_words_is_not_smalltalk(engine: Engine, message: str) -> None:
+    assert engine.reply(message).outcome in {Outcome.ANSWER, Outcome.CLARIFY}
 
 
 def test_answer_lists_related_questions(engine: Engine) -> None:

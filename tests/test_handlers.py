@@ -193,6 +193,18 @@ async def test_help_and_privacy(app: tuple[App, OfflineRequest, Storage], comman
     assert texts(request)[-1]
 
 
+@pytest.mark.parametrize("typed", ["help", "hulp", "ik snap het niet"])
+async def test_typing_help_gets_the_same_text_as_the_help_command(
+    app: tuple[App, OfflineRequest, Storage], typed: str
+) -> None:
+    application, request, _ = app
+    await application.process_update(text_update(application.bot, "/help"))
+    await application.process_update(text_update(application.bot, typed))
+    command, text = texts(request)[-2:]
+    assert text == command
+    assert "reply_markup" not in request.sent()[-1]
+
+
 async def test_crisis_lines_come_first(app: tuple[App, OfflineRequest, Storage]) -> None:
     application, request, storage = app
     await application.process_update(text_update(application.bot, "ik wil niet meer leven"))

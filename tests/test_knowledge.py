@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot import cli
-from bot.knowledge import DATA_FILES, MESSAGE_KEYS, Knowledge, LoadResult, load_knowledge
+from bot.knowledge import DATA_FILES, MESSAGE_KEYS, SMALLTALK_MESSAGES, Knowledge, LoadResult, load_knowledge
 from bot.problems import Problem, error, summary, warning
+from bot.screening import SmalltalkScreen
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_KNOWLEDGE = ROOT / "knowledge"
@@ -825,6 +826,117 @@ def test_check_reports_all_problems_in_one_pass(kdir: Path) -> None:
             "key 'no_match'",
         ),
     )
+
+
+# --- smalltalk.yaml ------------------------------------------------------------------
+
+SMALLTALK = "smalltalk.yaml"
+SMALLTALK_SHOWN = "knowledge/smalltalk.yaml"
+AT_HELP = "intents → help"
+MESSAGE_HINT = f"Gebruik een van: {', '.join(SMALLTALK_MESSAGES)}."
+
+
+def test_the_help_intent_sends_the_help_text(real: Knowledge) -> None:
+    [intent] = [i for i in real.smalltalk if i.name == "help"]
+    assert intent.message == "help"
+    assert intent.reply == real.messages.format("help")  # the text of /help, filled in
+
+
+def test_texts_a_smalltalk_intent_may_send() -> None:
+    assert {"help", "welcome", "no_words"} <= set(SMALLTALK_MESSAGES)
+    assert "reload_ok" not in SMALLTALK_MESSAGES  # needs {vragen}: only the bot can fill that in
+
+
+@pytest.mark.parametrize("written", ["", '    reply: ""\n', '    message: " "\n'])
+def test_smalltalk_intent_without_reply_or_message(kdir: Path, written: str) -> None:
+    edit(kdir, SMALLTALK, "    message: help\n", written)
+    assert_errors(
+        check(kdir),
+        error(
+            SMALLTALK_SHOWN,
+            line_of(kdir, SMALLTALK, "- name: help"),
+            "de intentie 'help' heeft geen 'reply' en geen 'message': de bot weet niet wat hij moet antwoorden.",
+            "Zet achter 'reply:' het antwoord, of achter 'message:' de naam van een tekst uit messages.yaml, "
+            "bijvoorbeeld 'message: help'.",
+            AT_HELP,
+        ),
+    )
+
+
+def test_smalltalk_intent_with_reply_and_message(kdir: Path) -> None:
+    edit(kdir, SMALLTALK, "    message: help\n", "    reply: Zo werk ik.\n    message: help\n")
+    assert_errors(
+        check(kdir),
+        error(
+            SMALLTALK_SHOWN,
+            line_of(kdir, SMALLTALK, "    message: help"),
+            "de intentie 'help' heeft zowel 'reply' als 'message': de bot weet niet welke hij moet sturen.",
+            "Haal er een weg: 'reply' voor een eigen antwoord, of 'message' voor een tekst uit messages.yaml.",
+            AT_HELP,
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("hulp", f"Bedoel je 'help'? {MESSAGE_HINT}"),
+        ("reload_ok", MESSAGE_HINT),  # a text of messages.yaml, but one with values only the bot knows
+    ],
+)
+def test_smalltalk_message_that_is_not_a_usable_text(kdir: Path, written: str, hint: str) -> None:
+    edit(kdir, SMALLTALK, "    message: help\n", f"    message: {written}\n")
+    assert_errors(
+        check(kdir),
+        error(
+            SMALLTALK_SHOWN,
+            line_of(kdir, SMALLTALK, f"    message: {written}"),
+            f"'{written}' is geen tekst uit messages.yaml die hier kan.",
+            hint,
+            AT_HELP,
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "message", "hint"),
+    [
+        (
+            '"?!"',
+            "de zin '?!' bestaat alleen uit leestekens; die herkent de bot niet.",
+            "Schrijf woorden zoals mensen ze typen, of een emoji zoals 👍. Of haal de zin weg.",
+        ),
+        ('""', "er staat een lege zin in 'phrases'.", "Haal de lege zin weg."),
+    ],
+)
+def test_smalltalk_phrase_without_words(kdir: Path, written: str, message: str, hint: str) -> None:
+    edit(kdir, SMALLTALK, "      help, help me,", f"      help, {written}, help me,")
+    assert_errors(check(kdir), error(SMALLTALK_SHOWN, line_of(kdir, SMALLTALK, written), message, hint, AT_HELP))
+
+
+def test_smalltalk_phrase_under_two_intents_is_a_warning(kdir: Path) -> None:
+    edit(kdir, SMALLTALK, "      ja, jawel,", "      ja, ok, jawel,")
+    result = check(kdir)
+    assert list(result.problems) == [
+        warning(
+            SMALLTALK_SHOWN,
+            line_of(kdir, SMALLTALK, "      ja, ok, jawel,"),
+            "'ok' staat ook bij de intentie 'acknowledgement'; die staat hoger en wint.",
+            "Haal 'ok' weg bij een van de twee intenties.",
+            "intents → yes_no",
+        )
+    ]
+    assert result.knowledge is not None
+
+
+def test_an_emoji_is_a_phrase(kdir: Path) -> None:
+    edit(kdir, SMALLTALK, "      help, help me,", "      help, ❓, help me,")
+    result = check(kdir)
+    assert result.problems == ()
+    assert result.knowledge is not None
+    screen = SmalltalkScreen(result.knowledge.smalltalk, result.knowledge.smalltalk_fillers, ())
+    hit = screen.screen("❓❓")
+    assert hit.intent is not None and hit.intent.name == "help"
 
 
 # --- known weak spots: these document behaviour that should change ---------------------
