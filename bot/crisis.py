@@ -337,7 +337,10 @@ class Recogniser:
             any_weak = any_weak or bool(weak_groups)
             rules = [rule for rule in family.together if _combined(rule, groups, self.crisis.window)]
             evidence = self._evidence(family, groups, boosts)
-            short = n_words <= self.crisis.short_message_words and any(g in groups for g in family.alone_when_short)
+            # One word alone ("goodbye", "vaarwel") is an everyday greeting, not yet a situation.
+            short = 2 <= n_words <= self.crisis.short_message_words and any(
+                g in groups for g in family.alone_when_short
+            )
             for f in strong:
                 signals.append(self._signal(family, "strong", f, tokens))
             for rule in rules:

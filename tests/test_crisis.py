@@ -84,6 +84,7 @@ SITUATIONS = [
     ("k wil er nie meer zijn", "zelfdoding"),
     ("iedereen is beter af zonder mij", "zelfdoding"),
     ("sorry voor alles. ik heb afscheid genomen van mijn vrienden", "zelfdoding"),
+    ("vaarwel iedereen", "zelfdoding"),  # ... but a farewell to everyone in a short message is a sign
     (
         "mijn zoon heeft zijn playstation weggegeven en zei dat hij het niet meer nodig heeft, hij kan niet meer",
         "zelfdoding",
@@ -176,6 +177,8 @@ NOT_CRISIS = [
     "slaan jongerenwerk en onderwijs de handen ineen",
     "kan het jongerenwerk daar samen met school iets aan doen?",
     "de advieslijn neemt niet op, hoe kan ik mijn vraag dan kwijt",
+    "goodbye",  # one farewell word alone is a greeting ...
+    "adieu",
 ]
 
 
