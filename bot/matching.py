@@ -49,7 +49,7 @@ class MatchSettings:
 
     answer_threshold: float = 50.0
     clarify_threshold: float = 42.0
-    ambiguity_margin: float = 1.0
+    ambiguity_margin: float = 0.5
     max_choices: int = 3
     candidate_limit: int = 60
     prefilter_limit: int = 4000

@@ -79,11 +79,11 @@ async def test_start_deep_link_for_parents_sets_the_audience(app: tuple[App, Off
 
 async def test_the_chosen_audience_decides_a_tie(app: tuple[App, OfflineRequest, Storage]) -> None:
     application, request, _ = app
-    await application.process_update(text_update(application.bot, "jongerenwerk en school"))
+    await application.process_update(text_update(application.bot, "school en hulp"))
     assert texts(request)[-1].startswith("Ik weet niet zeker wat je bedoelt.")  # a tie: which one?
     await application.process_update(text_update(application.bot, "/start professionals"))
-    await application.process_update(text_update(application.bot, "jongerenwerk en school"))
-    assert texts(request)[-1].startswith("<b>Wat doet Platform JEP binnen JOS?</b>")
+    await application.process_update(text_update(application.bot, "school en hulp"))
+    assert texts(request)[-1].startswith("<b>Hoe start ik een samenwerking tussen school en jongerenwerk?</b>")
 
 
 async def test_start_deep_link_to_an_entry_answers_it(app: tuple[App, OfflineRequest, Storage]) -> None:

@@ -218,13 +218,13 @@ def test_a_chat_choice_is_the_fallback(engine: Engine) -> None:
     assert engine.audience_of("als docent: wat doet een jongerenwerker", "parents") == "professionals"
 
 
-TIE = "jongerenwerk en school"  # two entries within the ambiguity margin: one for professionals
+TIE = "school en hulp"  # two entries within the ambiguity margin: one for professionals
 
 
 @pytest.mark.parametrize(
     ("audience", "outcome", "faq_id", "choices"),
     [
-        ("professionals", Outcome.ANSWER, "jos-platform-jep", None),
+        ("professionals", Outcome.ANSWER, "onderwijs-samenwerking-starten", None),
         ("parents", Outcome.CLARIFY, None, 2),  # no tied entry is meant for parents: a two-choice clarify
         (None, Outcome.CLARIFY, None, 2),
     ],
