@@ -103,6 +103,7 @@ MATCHING_RANGES: dict[str, tuple[str, float, float]] = {
     "out_of_scope_min_coverage": ("number", 0, 1),
     "focus_from_words": ("integer", 1, 10_000),
     "story_weight": ("number", 0, 1),
+    "audience_margin": ("number", 0, 100),
     "typo_min_length": ("integer", 1, 50),
     "typo_max_distance_short": ("integer", 0, 5),
     "typo_long_from": ("integer", 1, 50),

@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 class MatchSettings:
     """Thresholds and weights of the matcher; see `config.example.yaml` for each one."""
 
-    answer_threshold: float = 50.0
+    answer_threshold: float = 47.0
     clarify_threshold: float = 42.0
     ambiguity_margin: float = 0.5
     max_choices: int = 3
@@ -65,6 +65,7 @@ class MatchSettings:
     out_of_scope_min_coverage: float = 0.6
     focus_from_words: int = 30
     story_weight: float = 0.4
+    audience_margin: float = 5.0
     typos: TypoSettings = field(default_factory=TypoSettings)
 
 
@@ -285,6 +286,18 @@ def decide(result: MatchResult, settings: MatchSettings, audience: str | None = 
     shares no more than a common word with the question (`min_evidence`).
     """
     plausible = [c for c in result.candidates if c.coverage >= settings.min_coverage]
+    if audience and plausible and plausible[0].entry.audience not in {audience, "both"}:
+        # An entry meant for the other audience on top: one meant for this writer close behind wins.
+        fitting = next(
+            (
+                c
+                for c in plausible[1:]
+                if plausible[0].score - c.score <= settings.audience_margin and c.entry.audience in {audience, "both"}
+            ),
+            None,
+        )
+        if fitting is not None:
+            plausible = [fitting, *(c for c in plausible if c is not fitting)]
     best = plausible[0] if plausible else None
     if best is None or best.score < settings.clarify_threshold:
         analysis = result.asked

@@ -31,7 +31,7 @@ MATCHING_KEYS = (
     "The keys allowed here are: answer_threshold, clarify_threshold, ambiguity_margin, max_choices, "
     "candidate_limit, fuzzy_weight, coverage_weight, precision_weight, fuzzy_set_share, phrasing_coverage_share, "
     "answer_text_credit, unknown_word_weight, min_evidence, min_coverage, out_of_scope_min_coverage, "
-    "focus_from_words, story_weight, "
+    "focus_from_words, story_weight, audience_margin, "
     "typo_min_length, typo_max_distance_short, typo_long_from, typo_max_distance_long."
 )
 YAML_HINT = (
@@ -72,7 +72,7 @@ def test_example_config_loads_without_problems() -> None:
     assert config.knowledge_dir.is_dir()
     assert config.log_level == "INFO"
     assert config.max_question_chars == 1000
-    assert config.matching.answer_threshold == 50
+    assert config.matching.answer_threshold == 47
     assert config.matching.clarify_threshold == 42
     assert config.matching.max_choices == 3
     assert config.matching.typos.min_length == 4
@@ -240,7 +240,7 @@ def test_clarify_threshold_above_the_default_answer_threshold(workdir: Path) -> 
         error(
             "config.yaml",
             2,
-            "clarify_threshold (60) is higher than answer_threshold (50).",
+            "clarify_threshold (60) is higher than answer_threshold (47).",
             "The clarify threshold is the lower edge of the band below answering; make it lower.",
             "matching → clarify_threshold",
         ),

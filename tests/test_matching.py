@@ -33,7 +33,7 @@ TOPIC_ENTRIES = {
     "kinderwerk-basisschool": {"onderwijs-kinderwerk-basisschool"},
     "schoolcarriere": {"onderwijs-schooluitval", "onderwijs-onderzoek-school"},
     "politie": {"politie-samenwerking", "politie-overlast"},
-    "politie-protocol": {"politie-protocol", "politie-informatie-delen"},
+    "politie-protocol": {"politie-protocol", "politie-informatie-delen", "jongerenwerk-vertrouwelijk"},
     "criminaliteit-signalering": {"politie-criminaliteit-signaleren", "politie-kind-verkeerde-pad"},
     "wijkteams": {"wijkteams-brug", "wijkteams-lid"},
     "ouders": {
@@ -41,6 +41,8 @@ TOPIC_ENTRIES = {
         "ouders-doorverwijzen",
         "ouders-verantwoordelijkheid",
         "ouders-leefwereld",
+        "ouders-zelf-contact",
+        "ouders-kind-wil-geen-hulp",
     },
     "jos": {"jos-wat-is", "jos-veerkracht", "jos-voor-wie"},
     "jos-radicalisering": {"jos-radicalisering"},

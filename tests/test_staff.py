@@ -94,7 +94,7 @@ async def test_reload_command_with_a_good_edit(staff_app: tuple[App, OfflineRequ
     app, request, _, folder = staff_app
     edit(folder, "faq-ouders.yaml", "question: ", "question: Bijgewerkt - ")
     await app.process_update(text_update(app.bot, "/herlaad"))
-    assert texts(request)[-1] == "Kennisbank geladen: 44 vragen uit 13 bestanden."
+    assert texts(request)[-1] == "Kennisbank geladen: 49 vragen uit 13 bestanden."
     assert any(e.question.startswith("Bijgewerkt - ") for e in app.bot_data[ENGINE_KEY].knowledge.entries)
 
 
@@ -269,10 +269,10 @@ async def test_a_deleted_file_nobody_pointed_at_is_named_after_a_good_reload(
 ) -> None:
     app, request, _, folder = staff_app
     (folder / "faq-extra.yaml").write_text(EXTRA_FAQ, encoding="utf-8")
-    assert await reload_knowledge(app, force=False) == "Kennisbank geladen: 45 vragen uit 14 bestanden."
+    assert await reload_knowledge(app, force=False) == "Kennisbank geladen: 50 vragen uit 14 bestanden."
     (folder / "faq-extra.yaml").unlink()
     text = await reload_knowledge(app, force=False)
-    assert text is not None and text.startswith("Kennisbank geladen: 44 vragen uit 13 bestanden.")
+    assert text is not None and text.startswith("Kennisbank geladen: 49 vragen uit 13 bestanden.")
     assert "faq-extra.yaml\n=====> Warning: dit bestand is verwijderd sinds de vorige versie" in text
     notices = [p for p in request.sent() if p["chat_id"] == ADMIN]
     assert notices and "faq-extra.yaml" in notices[-1]["text"]
