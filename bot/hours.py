@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays
+import holidays.registry
 
 DAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_NAMES_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -173,8 +174,8 @@ def _holiday_calendar(country: str, year: int) -> holidays.HolidayBase:
 
 
 def is_known_country(code: str) -> bool:
-    try:
-        holidays.country_holidays(code)
-    except NotImplementedError:
-        return False
-    return True
+    """Whether the holidays package has a calendar for this country code ('NL').
+
+    Looked up in the package's registry: building a calendar costs a tenth of a second of start-up.
+    """
+    return any(names[1] == code for names in holidays.registry.COUNTRIES.values())

@@ -10,15 +10,18 @@ meet on the same terms.
 from __future__ import annotations
 
 import functools
+import gzip
+import importlib.util
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgpack
 import snowballstemmer
-import wordfreq
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -36,14 +39,37 @@ _STEMMER = snowballstemmer.stemmer("dutch_porter")
 def zipf_table(language: str) -> dict[str, float]:
     """One language's everyday words (wordfreq's small list) with their Zipf frequency, folded."""
     zipf: dict[str, float] = {}
-    for word, freq in wordfreq.get_frequency_dict(language, wordlist="small").items():
+    for word, value in _wordfreq_small(language):
         # Most entries are plain lower-case ASCII already; only fold the others (fast start-up).
         folded = word if word.isascii() and word.isalpha() else fold(word)
-        if folded and " " not in folded and freq > 0:
-            value = math.log10(freq) + 9
-            if value > zipf.get(folded, 0.0):
-                zipf[folded] = value
+        if folded and " " not in folded and value > zipf.get(folded, 0.0):
+            zipf[folded] = value
     return zipf
+
+
+def _wordfreq_small(language: str) -> Iterator[tuple[str, float]]:
+    """(word, Zipf) pairs of wordfreq's small list, read straight from its data file.
+
+    Importing wordfreq itself costs a sixth of a second of start-up (it loads its tokenisers);
+    its word lists are plain msgpack files of words per centibel. Should the file not be where
+    this version keeps it, wordfreq's own function reads it.
+    """
+    spec = importlib.util.find_spec("wordfreq")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        path = Path(folder) / "data" / f"small_{language}.msgpack.gz"
+        try:
+            with gzip.open(path) as packed:
+                header, *buckets = msgpack.load(packed, raw=False)
+        except (OSError, ValueError, msgpack.UnpackException):
+            continue
+        if isinstance(header, dict) and header.get("format") == "cB":
+            # Bucket i holds the words of frequency 10^(-i/100); Zipf is log10(frequency per billion).
+            return ((word, 9 - index / 100) for index, bucket in enumerate(buckets) for word in bucket)
+    import wordfreq  # pragma: no cover - only when the data file moved
+
+    frequencies = wordfreq.get_frequency_dict(language, wordlist="small")  # pragma: no cover
+    return ((w, math.log10(f) + 9) for w, f in frequencies.items() if f > 0)  # pragma: no cover
 
 
 @functools.lru_cache(maxsize=1)

@@ -166,7 +166,9 @@ def test_save_and_load_give_the_same_model(tmp_path: Path) -> None:
         None,  # missing
         "{not json",
         json.dumps({"format": 99, "classes": ["-"], "bias": [0], "weights": {}}),
-        json.dumps({"format": 1, "classes": ["-", "x"], "bias": [0, 0], "weights": {"a": [1]}}),
+        json.dumps({"format": 1, "classes": ["-", "x"], "bias": [0, 0], "weights": {"a": [1, 0]}}),  # an old format
+        json.dumps({"format": 2, "classes": ["-", "x"], "bias": [0, 0], "features": ["a"], "table": "AAAAAA=="}),
+        json.dumps({"format": 2, "classes": ["-", "x"], "bias": [0, 0], "features": ["a"], "table": "not base64!"}),
     ],
 )
 def test_an_unusable_file_leaves_the_rules_working(
