@@ -91,6 +91,7 @@ class Scan:
 
 Slot = frozenset[int]  # the atoms (words or prefixes) that may stand at one position
 Sequence_ = tuple[Slot, ...]  # one way of writing a part, word by word
+_Start = tuple[int, int, Sequence_, int, tuple[Slot, ...]]  # pattern, part, variant, anchor, other slots
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,15 +152,17 @@ class PatternSet:
         self._prefix_lengths = sorted({len(t) for t in self._prefix})
         # Each phrase is looked up by its rarest word (its anchor), not its first: 'ik' and 'wil'
         # begin many phrases and turn up in almost every message; 'dood' does not.
-        self._starts: dict[int, list[tuple[int, int, int, int]]] = {}
-        self._starts_by_range: dict[tuple[int, int, int], dict[int, list[tuple[int, int, int, int]]]] = {}
+        # atom → (pattern, part, variant, anchor, the variant's other slots)
+        self._starts: dict[int, list[_Start]] = {}
+        self._starts_by_range: dict[tuple[int, int, int], dict[int, list[_Start]]] = {}
         rarity = {atom: _commonness(text, is_prefix) for (text, is_prefix), atom in self._atoms.items()}
         for p_index, compiled in enumerate(self._compiled):
             for part_index, variants in enumerate(compiled.parts):
-                for v_index, variant in enumerate(variants):
+                for variant in variants:
                     anchor = min(range(len(variant)), key=lambda i: max(rarity[a] for a in variant[i]))
+                    others = tuple(slot for i, slot in enumerate(variant) if i != anchor)
                     for atom in variant[anchor]:
-                        self._starts.setdefault(atom, []).append((p_index, part_index, v_index, anchor))
+                        self._starts.setdefault(atom, []).append((p_index, part_index, variant, anchor, others))
         self._cache: dict[str, frozenset[int]] = {}
 
     def __len__(self) -> int:
@@ -332,7 +335,7 @@ class PatternSet:
                     where.append(index)
         return Scan(hits, positions, frozenset(positions))
 
-    def _starts_in(self, only: range) -> dict[int, list[tuple[int, int, int, int]]]:
+    def _starts_in(self, only: range) -> dict[int, list[_Start]]:
         """The anchors of the patterns in `only`, worked out once per range."""
         key = (only.start, only.stop, only.step)
         starts = self._starts_by_range.get(key)
@@ -357,15 +360,14 @@ class PatternSet:
         places: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (pattern, part) → (first, last) word
         starts = self._starts if only is None else self._starts_in(only)
         for atom, where in scan.positions.items():
-            for p_index, part_index, v_index, anchor in starts.get(atom, ()):
-                variant = compiled[p_index].parts[part_index][v_index]
-                found_places = places.setdefault((p_index, part_index), [])
-                if len(variant) == 1:
-                    found_places.extend((i, i) for i in where[:limit])
+            for p_index, part_index, variant, anchor, others in starts.get(atom, ()):
+                if not others:
+                    places.setdefault((p_index, part_index), []).extend((i, i) for i in where[:limit])
                     continue
                 # Only phrases whose other words are also in the message are walked.
-                if any(slot.isdisjoint(present) for i, slot in enumerate(variant) if i != anchor):
+                if any(slot.isdisjoint(present) for slot in others):
                     continue
+                found_places = places.setdefault((p_index, part_index), [])
                 for i in where:
                     span = _walk(hits, variant, anchor, i)
                     if span is not None:
