@@ -30,6 +30,9 @@ from .text import common_words
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
+# Smalltalk next to other words is smalltalk when those words match nothing and the message is
+# this short; a longer message with thanks in it is a question that deserves the hand-over.
+SMALLTALK_AROUND_WORDS = 12
 
 
 def utc_now() -> dt.datetime:
@@ -140,6 +143,10 @@ class Engine:
             return "parents" if parent else "professionals"
         return default
 
+    def _off_topic(self, text: str) -> bool:
+        """Whether the text names a subject staff listed as outside our scope (read as standard Dutch: 't weer')."""
+        return self._out_of_scope.first(" ".join(self.knowledge.lexicon.standard_words(text))) is not None
+
     def _reply(self, message: str, audience: str | None = None) -> Reply:
         messages = self.knowledge.messages
         if not message:
@@ -154,7 +161,7 @@ class Engine:
         best_score = result.best.score if result.best else 0.0
         # In a long message the question decides, not the story around it ("mentor op een mbo").
         asked = result.focus or hit.rest
-        if verdict.kind != "escalate" and self._out_of_scope.first(asked) is not None:
+        if verdict.kind != "escalate" and self._off_topic(asked):
             # A subject staff listed as outside our scope (a passport, taxes, the weather):
             # hand over unless the question clearly matches an entry as well.
             strong = verdict.kind == "answer" and (
@@ -165,6 +172,16 @@ class Engine:
         if verdict.kind == "answer":
             best = verdict.candidates[0]
             return self.answer(best.entry, best.score)
+        if (
+            verdict.kind == "none"
+            and hit.partly is not None
+            and not self._off_topic(hit.rest)
+            and hit.partly.name not in {"greeting", "help"}  # 'hoi, <a question we cannot answer>' is handed over
+            and len(message.split()) <= SMALLTALK_AROUND_WORDS
+        ):
+            # Thanks or a greeting with a few words that ask nothing we can answer
+            # ("hartelijk dank voor de uitleg, hier kan ik verder mee"): smalltalk after all.
+            return Reply(Outcome.SMALLTALK, (Section(hit.partly.reply),))
         if verdict.kind == "clarify":
             return self.clarify(verdict.candidates)
         reason = "out_of_scope" if verdict.out_of_scope else "no_match"

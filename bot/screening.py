@@ -147,6 +147,7 @@ _DOUBLED = re.compile(r"(.)\1+")  # 'doeii', 'okk'
 class SmalltalkHit:
     intent: SmalltalkIntent | None  # None: not only smalltalk (or only filler words, or an unknown emoji)
     rest: str  # the message without leading and trailing smalltalk, for matching
+    partly: SmalltalkIntent | None = None  # smalltalk found next to other words ('dank voor de info, top')
 
 
 class SmalltalkScreen:
@@ -221,6 +222,7 @@ class SmalltalkScreen:
             is_phrase[i] and not head <= i < tail and folded[i] not in self._content and words[i] not in self._content
             for i in range(len(words))
         ]
+        partly = self.intents[min(matched)] if matched else None
         if not any(drop):
-            return SmalltalkHit(None, text)
-        return SmalltalkHit(None, " ".join(w for w, gone in zip(folded, drop, strict=True) if not gone))
+            return SmalltalkHit(None, text, partly)
+        return SmalltalkHit(None, " ".join(w for w, gone in zip(folded, drop, strict=True) if not gone), partly)

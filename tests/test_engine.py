@@ -146,6 +146,23 @@ def test_a_question_with_smalltalk_words_is_not_smalltalk(engine: Engine, messag
     assert engine.reply(message).outcome in {Outcome.ANSWER, Outcome.CLARIFY}
 
 
+@pytest.mark.parametrize(
+    ("message", "outcome"),
+    [
+        ("hartelijk dank, ik kan weer verder", Outcome.SMALLTALK),  # thanks around words that ask nothing
+        ("top, daar kan ik mee vooruit", Outcome.SMALLTALK),
+        (
+            "hoi, hoe laat gaat de laatste trein naar Utrecht",
+            Outcome.ESCALATE,
+        ),  # a greeting around an off-topic question
+        ("bedankt! wat wordt t weer morgen", Outcome.ESCALATE),  # off-topic, read as standard Dutch ('t weer')
+        ("bedankt! en hoe werkt het jongerenwerk samen met de politie?", Outcome.ANSWER),  # no match: a real question
+    ],
+)
+def test_smalltalk_next_to_words_we_cannot_answer(engine: Engine, message: str, outcome: Outcome) -> None:
+    assert engine.reply(message).outcome is outcome
+
+
 def test_answer_lists_related_questions(engine: Engine) -> None:
     reply = engine.answer_for("politie-protocol")
     assert reply.outcome is Outcome.ANSWER
